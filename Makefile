@@ -1,0 +1,43 @@
+# Concord: `make demo` runs the pipeline end to end; `make test` runs the tests. Both set up first.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := .concord/setup.stamp
+SCALE ?= medium
+# Workspace members installed editable beside the concord package (their dependencies come from the lock).
+MEMBERS := . $(patsubst %/pyproject.toml,%,$(wildcard sandbox/pyproject.toml taps/*/pyproject.toml))
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
+
+.PHONY: help setup demo test bench lint lock clean
+
+help:
+	@echo "make demo   set up, then run the whole pipeline end to end and print a summary"
+	@echo "make test   set up, then run the whole test suite"
+	@echo "make bench  run the benchmarks (SCALE=small|medium|large), write BENCHMARKS.md"
+	@echo "make lint   ruff"
+
+setup:
+	@bash scripts/setup.sh "$(PY)" $(MEMBERS)
+
+demo: setup
+	@$(BIN)/python -m concord.demo
+
+test: setup
+	@$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+bench: setup
+	@$(BIN)/python -m bench --scale $(SCALE)
+
+lint: setup
+	@$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+# Re-resolve requirements.in into requirements.lock (needs the package registry).
+lock:
+	@$(BIN)/uv pip compile -q requirements.in -p 3.11 -o requirements.lock
+
+clean:
+	-@$(BIN)/concord warehouse down 2>/dev/null
+	rm -rf .concord $(VENV)

@@ -1,0 +1,1 @@
+"""The `concord` command line: one Typer sub-application per area (warehouse, sandbox, ...)."""

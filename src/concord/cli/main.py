@@ -1,0 +1,70 @@
+"""Entry point of the `concord` command: mounts the sub-commands and turns errors into one clear paragraph."""
+
+from __future__ import annotations
+
+import sys
+import textwrap
+import traceback
+
+import click
+import typer
+
+from concord.cli import warehouse
+from concord.errors import ConcordError
+
+app = typer.Typer(
+    help="Concord keeps CRM, billing and ERP telling the same story.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(warehouse.app, name="warehouse")
+
+
+def _mount_optional() -> None:
+    """Sub-commands that live in workspace packages (the sandbox) mount only when that package is installed."""
+    try:
+        from concord_sandbox.cli import app as sandbox_app
+    except ModuleNotFoundError as exc:
+        if exc.name != "concord_sandbox" and not (exc.name or "").startswith("concord_sandbox."):
+            raise
+        return
+    app.add_typer(sandbox_app, name="sandbox")
+
+
+_mount_optional()
+
+
+@app.callback()
+def _root(debug: bool = typer.Option(False, "--debug", help="Show tracebacks on errors.")) -> None:
+    """Concord: Singer taps → PostgreSQL warehouse → dbt → Great Expectations → Airflow writebacks."""
+
+
+def _fail(message: str) -> None:
+    typer.secho(textwrap.fill(message, width=100), err=True, fg="red")
+    raise SystemExit(1)
+
+
+def run(argv: list[str] | None = None) -> None:
+    """Run the CLI; a ConcordError prints as one paragraph (traceback only with --debug)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in args
+    try:
+        app(args=args, prog_name="concord", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        raise SystemExit(exc.exit_code) from None
+    except click.exceptions.Abort:
+        _fail("Aborted.")
+    except click.ClickException as exc:
+        exc.show()
+        raise SystemExit(exc.exit_code) from None
+    except ConcordError as exc:
+        if debug:
+            traceback.print_exc()
+        _fail(f"Error: {exc}")
+    except KeyboardInterrupt:
+        _fail("Interrupted.")
+
+
+if __name__ == "__main__":
+    run()

@@ -1,0 +1,1 @@
+"""Versioned SQL migrations for `concord_meta`, applied in order by `concord.warehouse.migrate`."""
