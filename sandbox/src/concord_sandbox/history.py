@@ -214,20 +214,6 @@ def generate_account(ctx: HistoryContext, index: int, created: int | None = None
     for _ in range(n_open):
         _pipeline_opportunity(ctx, rng, acct_id, name, country.currency, owner, created)
 
-    if ctx.roll(rng, "duplicate_crm_account"):
-        dup_created = created + int(rng.uniform(1, 200) * DAY)
-        if dup_created > start - HOUR:
-            dup_created = (created + start) // 2
-        dup_id = ctx.sfid("Account")
-        dup = dict(account)
-        dup.update({"Id": dup_id, "Name": rng.choice((f"{a}{b}", f"{a} {b.title()} {c}", f"{name}.", name.upper())),
-                    "Website": rng.choice((website, f"{slug}{index}.example.com", f"https://{website}")),
-                    "ParentId": None, "Type": "Prospect", "OwnerId": rng.choice(ctx.catalog.users),
-                    "CreatedDate": sf(dup_created), "LastModifiedDate": sf(dup_created),
-                    "SystemModstamp": sf(dup_created)})
-        ctx.sink.add("Account", dup)
-        ctx.plant("duplicate_crm_account", dup_created, salesforce={"Account": [acct_id, dup_id]})
-
     ns_id: int | None = None
     if rng.random() < 0.85 and created < start - 2 * DAY:
         cust, last_modified = open_customer(ctx, rng, account, country, entity.code, entity.subsidiary_id, parent_ns,
@@ -243,6 +229,22 @@ def generate_account(ctx: HistoryContext, index: int, created: int | None = None
             start_subscription(ctx, rng, cust, account, sub_start + int(rng.uniform(0, 2) * DAY) if k == 0 else sub_start,
                           second=k == 1)
         account["Type"] = "Customer"
+    # A deleted account cannot also be a live duplicate: those two classes never share an account.
+    if ctx.roll(rng, "duplicate_crm_account") and not account["IsDeleted"]:
+        dup_created = created + int(rng.uniform(1, 200) * DAY)
+        if dup_created > start - HOUR:
+            dup_created = (created + start) // 2
+        dup_id = ctx.sfid("Account")
+        dup = dict(account)
+        dup.update({"Id": dup_id, "Name": rng.choice((f"{a}{b}", f"{a} {b.title()} {c}", f"{name}.", name.upper())),
+                    "Website": rng.choice((website, f"{slug}{index}.example.com", f"https://{website}")),
+                    "ParentId": None, "Type": "Prospect", "ERP_Customer_Number__c": None,
+                    "OwnerId": rng.choice(ctx.catalog.users),
+                    "CreatedDate": sf(dup_created), "LastModifiedDate": sf(dup_created),
+                    "SystemModstamp": sf(dup_created)})
+        ctx.sink.add("Account", dup)
+        ctx.plant("duplicate_crm_account", dup_created, salesforce={"Account": [acct_id, dup_id]})
+
     if parent_id is None and rng.random() < 0.06:
         ctx.family = (acct_id, ns_id, rng.randint(1, 4))
     if account["IsDeleted"] == 0:
