@@ -100,6 +100,13 @@ class _Tracker:
         if key not in self.inserted.get(table, ()):
             self.updated.setdefault(table, set()).add(key)
 
+    def delete(self, table: str, key: Any) -> None:
+        if key in self.inserted.get(table, ()):
+            self.inserted[table].discard(key)
+        else:
+            self.updated.get(table, set()).discard(key)
+            self.deleted.setdefault(table, set()).add(key)
+
     def report(self, rep: AdvanceReport) -> None:
         rep.inserted = {t: len(k) for t, k in sorted(self.inserted.items()) if k}
         rep.updated = {t: len(k) for t, k in sorted(self.updated.items()) if k}
@@ -183,8 +190,10 @@ class _Step:
             self.tracker.update("transaction", inv)
         self.ctx.erp_paid.clear()
         for p in self.ctx.pending:
-            self.conn.execute("insert into sandbox_pending (due_at, kind, ref, payload) values (?, ?, ?, ?)",
-                              (p.due_at, p.kind, p.ref, orjson.dumps(p.payload, option=orjson.OPT_SORT_KEYS).decode()))
+            cur = self.conn.execute("insert into sandbox_pending (due_at, kind, ref, payload) values (?, ?, ?, ?)",
+                                    (p.due_at, p.kind, p.ref,
+                                     orjson.dumps(p.payload, option=orjson.OPT_SORT_KEYS).decode()))
+            self.tracker.insert("sandbox_pending", cur.lastrowid)
         self.ctx.pending.clear()
         for p in self.ctx.planted:
             self.m.plant(p.cls, p.planted_at, p.keys)
@@ -219,7 +228,7 @@ class _Step:
                                 "order by due_at, id", (self.b,)).fetchall()
         for pid, due_at, kind, ref, payload in due:
             self.conn.execute("delete from sandbox_pending where id = ?", (pid,))
-            self.tracker.deleted.setdefault("sandbox_pending", set()).add(pid)
+            self.tracker.delete("sandbox_pending", pid)
             handler = getattr(self, f"_do_{kind}")
             handler(max(due_at, self.a), ref, orjson.loads(payload))
             self.count(kind)
@@ -540,10 +549,9 @@ class _Step:
         self.stripe_put("customers", sd.deleted(cid, "customer") | {"created": at}, gone)
         self.stripe_event("customer.deleted", doc, None, gone)
         self.m.now = gone
-        self.m.ns_delete("customer", "customer", ns_id, f"CUST{ns_id:07d}", cid)
-        self.tracker.deleted.setdefault("customer", set()).add(ns_id)
-        self.tracker.inserted.get("customer", set()).discard(ns_id)
-        self.tracker.insert("deletedrecord", ns_id)
+        logged = self.m.ns_delete("customer", "customer", ns_id, f"CUST{ns_id:07d}", cid)
+        self.tracker.inserted["customer"].discard(ns_id)  # created and deleted within the hour
+        self.tracker.insert("deletedrecord", logged)
         return True
 
 
