@@ -32,7 +32,7 @@ bench: setup
 	@$(BIN)/python -m bench --scale $(SCALE)
 
 lint: setup
-	@$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	@$(BIN)/ruff check .
 
 # Re-resolve requirements.in into requirements.lock (needs the package registry).
 lock:

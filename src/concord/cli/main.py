@@ -40,6 +40,14 @@ def _root(debug: bool = typer.Option(False, "--debug", help="Show tracebacks on 
     """Concord: Singer taps → PostgreSQL warehouse → dbt → Great Expectations → Airflow writebacks."""
 
 
+@app.command()
+def demo() -> None:
+    """Run the whole pipeline end to end on the embedded default and print a summary."""
+    from concord.demo import run as run_demo
+
+    run_demo()
+
+
 def _fail(message: str) -> None:
     typer.secho(textwrap.fill(message, width=100), err=True, fg="red")
     raise SystemExit(1)
