@@ -39,5 +39,5 @@ lock:
 	@$(BIN)/uv pip compile -q requirements.in -p 3.11 -o requirements.lock
 
 clean:
-	-@$(BIN)/concord warehouse down 2>/dev/null
+	-@$(BIN)/python -c 'from concord.warehouse.embedded import EmbeddedCluster; EmbeddedCluster().destroy()' 2>/dev/null
 	rm -rf .concord $(VENV)

@@ -25,9 +25,7 @@ _JSON_COLUMNS = {"lines", "metadata"}
 
 
 def _cluster_root(ctx: Context) -> EmbeddedCluster:
-    root = ctx.scratch("embedded_pg") / "cluster"
-    root.parent.chmod(0o755)
-    return EmbeddedCluster(root)
+    return EmbeddedCluster(ctx.scratch("embedded_pg") / "cluster")
 
 
 @stage("warehouse.embedded_cold_start", group="warehouse", unit="clusters", repeats=3, warmup=0)
