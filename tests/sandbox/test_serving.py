@@ -85,7 +85,6 @@ def test_the_cli_seeds_serves_reports_status_and_truth(tmp_path: Path, ports: di
         truth = orjson.loads(concord("truth", "--json"))
         count = sqlite_count(tmp_path / "sandbox.db")
         assert len(truth) == count > 0
-        assert "faults off" in concord("faults", "clear")
     finally:
         concord("stop")
     assert not (tmp_path / PID_FILE).exists()
