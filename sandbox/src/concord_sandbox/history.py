@@ -37,7 +37,7 @@ DAY = 86400
 HOUR = 3600
 RETENTION = 30 * DAY
 API_VERSION = "2026-10-28.endive"
-HISTORY_DAYS = 450.0  # accounts were created up to this many days before the start
+HISTORY_DAYS = 410.0  # accounts were created up to this many days before the start
 
 NAME_A = ("North", "Blue", "Bright", "Silver", "Iron", "Green", "Red", "Clear", "Swift", "True", "Deep", "High",
           "Open", "Prime", "Solid", "Quiet", "Bold", "Urban", "Polar", "Coral", "Amber", "Cedar", "Delta", "Echo",
