@@ -376,9 +376,10 @@ def start_subscription(ctx: HistoryContext, rng: random.Random, cust: BillingCus
     else:
         _won_opportunity(ctx, rng, cust, account, sub_id, items_spec, created, second)
 
-    items_docs = lambda ps, pe: [  # noqa: E731
-        sd.subscription_item(si, sub_id, created, cat.products[code].prices[cur], qty, ps, pe)
-        for si, (code, qty) in zip(si_ids, items_spec, strict=True)]
+    def items_docs(period_start: int, period_end: int) -> list[dict[str, Any]]:
+        return [sd.subscription_item(si, sub_id, created, cat.products[code].prices[cur], qty, period_start,
+                                     period_end) for si, (code, qty) in zip(si_ids, items_spec, strict=True)]
+
     p_start = created
     latest_invoice = None
     first = True
