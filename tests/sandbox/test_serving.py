@@ -43,7 +43,10 @@ def test_serve_status_stop_and_restart_keep_state(served: tuple[Path, dict[str, 
     report = httpx.post(control(ports, "/advance"), json={"hours": 5}, timeout=30).json()
     assert report["ended"] == "2026-01-01T05:00:00Z"
     truth_before = httpx.get(control(ports, "/truth")).json()
-    assert truth_before and {"instance_id", "class", "keys", "planted_at", "repaired_at"} <= truth_before[0].keys()
+    assert (
+        truth_before
+        and {"instance_id", "class", "keys", "planted_at", "repaired_at"} <= truth_before[0].keys()
+    )
 
     assert daemon.stop(directory)
     assert not (directory / PID_FILE).exists()
@@ -64,15 +67,24 @@ def test_faults_are_switchable_through_the_control_api(served: tuple[Path, dict[
     assert put.status_code == 200 and put.json()["netsuite"]["rate_reset"] == 0.1
     assert httpx.put(control(ports, "/faults/netsuite"), json={"bogus": 1}).status_code == 400
     httpx.delete(control(ports, "/faults"))
-    assert httpx.get(control(ports, "/faults")).json() == {"salesforce": None, "stripe": None, "netsuite": None}
+    assert httpx.get(control(ports, "/faults")).json() == {
+        "salesforce": None,
+        "stripe": None,
+        "netsuite": None,
+    }
 
 
 def test_the_cli_seeds_serves_reports_status_and_truth(tmp_path: Path, ports: dict[str, int]) -> None:
     env = {**os.environ, "CONCORD_SANDBOX_DIR": str(tmp_path)}
 
     def concord(*args: str) -> str:
-        done = subprocess.run([sys.executable, "-m", "concord.cli.main", "sandbox", *args], env=env,
-                              capture_output=True, text=True, timeout=120)
+        done = subprocess.run(
+            [sys.executable, "-m", "concord.cli.main", "sandbox", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert done.returncode == 0, done.stderr
         return done.stdout
 
