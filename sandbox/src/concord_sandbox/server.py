@@ -47,7 +47,7 @@ def _config(app: object, host: str, port: int) -> uvicorn.Config:
         port=port,
         log_level="info",
         access_log=False,
-        lifespan="off",
+        lifespan="auto",  # emulators may use startup/shutdown hooks
         timeout_graceful_shutdown=2,
     )
 
