@@ -5,15 +5,18 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import orjson
 import pytest
-from concord_sandbox import daemon
+from concord_sandbox import cli, daemon
 from concord_sandbox.errors import ServerError
+from concord_sandbox.faults import parse_faults, save_faults
 from concord_sandbox.server import PID_FILE
+from concord_sandbox.store import Store
 
 pytestmark = pytest.mark.xdist_group("serving")
 
@@ -106,3 +109,34 @@ def sqlite_count(path: Path) -> int:
     import sqlite3
 
     return sqlite3.connect(path).execute("select count(*) from sandbox_truth").fetchone()[0]
+
+
+def test_built_apis_are_served_with_fault_injection_health_and_tap_config(
+    served: tuple[Path, dict[str, int]], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    directory, ports = served
+    monkeypatch.setenv("CONCORD_SANDBOX_API_MODULES", "stripe=tests.sandbox.stand_in_api")
+    root = str(Path(__file__).resolve().parents[2])
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
+    info = daemon.start(directory, "127.0.0.1", ports)
+    stripe_url = f"http://127.0.0.1:{ports['stripe']}"
+    assert dict(info["apis"])["stripe"] == stripe_url  # type: ignore[call-overload]
+    lines = {s.name: s for s in daemon.status(directory, "127.0.0.1", ports)}
+    assert lines["stripe"].url == stripe_url and lines["stripe"].health.startswith("up (HTTP 200")
+    customers = httpx.get(f"{stripe_url}/v1/customers").json()["data"]
+    assert len(customers) == 2 and customers[0]["id"].startswith("cus_")
+
+    store = Store(directory / "sandbox.db")
+    with store.transaction() as conn:
+        save_faults(conn, parse_faults("stripe:503=1"))
+    store.close()
+    time.sleep(0.7)  # the server re-reads the configuration at most every 0.5 s
+    assert httpx.get(f"{stripe_url}/v1/customers").status_code == 503
+    assert httpx.get(f"{stripe_url}/v1/oauth/token").status_code == 200  # exempt
+
+    cli.tap_config("stripe")
+    config = orjson.loads(capsys.readouterr().out)
+    assert config == {
+        "api_url": stripe_url,
+        "client_secret": Store(directory / "sandbox.db").credentials("stripe")["secret_key"],
+    }
