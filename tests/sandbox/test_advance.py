@@ -130,3 +130,13 @@ def test_advance_rejects_a_non_positive_duration(sandbox_dir: Path) -> None:
     with pytest.raises(InvalidOptionError, match="--hours"):
         advance(store, 0)
     assert store.now() == START
+
+
+def test_a_month_of_activity_keeps_the_ground_truth_exact(sandbox_dir: Path) -> None:
+    """Follow-ups that cross many hours (late payments waiting for their ERP invoice) stay consistent."""
+    store = Store(sandbox_dir / "sandbox.db")
+    report = advance(store, 24 * 30)
+    assert report.activity["renewal"] > 100 and sum(report.planted.values()) > 10
+    found, truth = symptoms(store.conn), truth_keys(store.conn)
+    assert {cls: truth.get(cls, set()) for cls in found} == found
+    store.close()

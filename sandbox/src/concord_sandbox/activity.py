@@ -314,14 +314,16 @@ class _Step:
             return
         posted = self.m.ns_row("transaction", "externalid = ? and type = 'CustInvc'", ref)
         queued = self.conn.execute(
-            "select 1 from sandbox_pending where ref = ? and kind = 'ns_post_invoice'", (ref,)
+            "select due_at from sandbox_pending where ref = ? and kind = 'ns_post_invoice'", (ref,)
         ).fetchone()
         if posted is None and queued is None:
             return  # never going to the ERP (a planted unposted invoice)
         rng = self.rng(f"pay:{ref}")
+        # The integration posts a payment only after the invoice it pays is in the ERP.
+        after = max(at, queued[0] if queued else at)
         self.ctx.pending.append(
             Pending(
-                at + 300 + min(int(rng.expovariate(1 / (8 * HOUR))), 3 * DAY),
+                after + 300 + min(int(rng.expovariate(1 / (8 * HOUR))), 3 * DAY),
                 "ns_post_payment",
                 ref,
                 {
