@@ -13,6 +13,7 @@ from typing import Any
 
 import psycopg
 from psycopg import sql
+from psycopg.copy import QueuedLibpqWriter
 
 
 class Sink:
@@ -52,7 +53,8 @@ class CopyWriter:
 
     def _open(self, sink: Sink) -> None:
         cur = self.conn.cursor()
-        self._cm = cur.copy(sink.copy_sql)
+        # The queued writer sends from a thread, so formatting the next rows overlaps the network wait.
+        self._cm = cur.copy(sink.copy_sql, writer=QueuedLibpqWriter(cur))
         self._copy = self._cm.__enter__()
         self.active = sink
 
