@@ -32,7 +32,7 @@ from concord.loader.errors import LoaderError, LockedError, MalformedLineError, 
 from concord.loader.merge import append_statement, copy_statement, merge_statement
 from concord.loader.messages import parse_line, require
 from concord.loader.schema_map import StreamShape, shape
-from concord.loader.validate import Converter, build_converter, record_key
+from concord.loader.validate import FAST_MISS, LineConverter, build_fast, build_slow, plan, record_key
 
 FILTER_BITS = 1 << 26  # 8 MiB
 FLUSH_HARD_FACTOR = 4
@@ -40,25 +40,31 @@ FLUSH_HARD_FACTOR = 4
 
 @dataclass
 class StreamStats:
-    records_in: int = 0
     loaded: int = 0
     quarantined: int = 0
     added_columns: list[str] = field(default_factory=list)
     widened: list[str] = field(default_factory=list)
     incompatible: list[str] = field(default_factory=list)
 
+    @property
+    def records_in(self) -> int:
+        return self.loaded + self.quarantined
+
 
 class StreamLoader:
     """One stream's table, converter and sinks for the run."""
 
-    def __init__(self, name: str, schema_msg: dict[str, Any], shape_: StreamShape, convert: Converter,
-                 names: list[str], key_index: list[int], target: sql.Composed, stage: str, direct: bool) -> None:
+    def __init__(self, name: str, schema_msg: dict[str, Any], shape_: StreamShape, fast: LineConverter,
+                 slow: LineConverter, target: sql.Composed, stage: str, direct: bool) -> None:
         self.name = name
         self.schema_msg = schema_msg
         self.shape = shape_
-        self.convert = convert
+        self.fast = fast
+        self.slow = slow
+        names = plan(shape_).names
         self.names = names
         self.key = shape_.key
+        key_index = [names.index(k) for k in self.key]
         self.key_of = itemgetter(*key_index) if key_index else None
         self.stage = stage
         self.direct = direct or not self.key  # keyless streams always append straight into the target
@@ -109,6 +115,17 @@ class RunSummary:
         if self.error:
             out.append(f"  stopped: {self.error}")
         return "\n".join(out)
+
+
+def _always_miss(line: bytes) -> tuple[Any, ...]:
+    raise LookupError
+
+
+def _rejecting(reason: str) -> LineConverter:
+    def reject(line: bytes) -> tuple[Any, ...]:
+        raise RecordRejected(None, reason)
+
+    return reject
 
 
 def _lock_key(state_id: str) -> str:
@@ -181,15 +198,13 @@ class Loader:
                 stats.incompatible.append(shp.rejected)
         stage = f"_concord_stage_{len(self.streams) if old is None else old.stage.rsplit('_', 1)[1]}"
         tables.create_stage(self.conn, cfg.schema, name, stage)
-        convert, layout = build_converter(shp, cfg.run_id, cfg.max_value_bytes)
+        fast = build_fast(name, shp, cfg.run_id, cfg.max_value_bytes)
+        slow = build_slow(shp, cfg.run_id, cfg.max_value_bytes)
         if shp.rejected:
-            reason = shp.rejected
-
-            def convert(record: dict[str, Any], tv: Any, _r: str = reason) -> tuple[Any, ...]:
-                raise RecordRejected(None, _r)
+            fast, slow = _always_miss, _rejecting(shp.rejected)
         direct = old.direct if old is not None else tables.is_empty(self.conn, cfg.schema, name)
-        self.streams[name] = StreamLoader(name, msg, shp, convert, layout.names, layout.key_index,
-                                          tables.table_ident(cfg.schema, name), stage, direct)
+        self.streams[name] = StreamLoader(name, msg, shp, fast, slow, tables.table_ident(cfg.schema, name),
+                                          stage, direct)
         self.conn.commit()
 
     # -- batches -------------------------------------------------------------------------------------------
@@ -231,8 +246,9 @@ class Loader:
                 self.state_out.write(orjson.dumps(self.pending_state) + b"\n")
                 self.state_out.flush()
 
-    def _reject(self, s: StreamLoader | None, stream: str, line: bytes, record: Any, exc: RecordRejected) -> None:
-        key = record_key(record, s.key if s else [])
+    def _reject(self, s: StreamLoader, line: bytes, exc: RecordRejected) -> None:
+        key = record_key(line, s.key)
+        stream = s.name
         self.quarantine.append(quarantine.Entry(
             self.config.source, stream, key, exc.field, exc.reason,
             line.decode("utf-8", "replace").rstrip("\r\n"), self.config.run_id))
@@ -274,10 +290,9 @@ class Loader:
     def _loop(self, lines: Iterable[bytes]) -> None:
         loads = orjson.loads
         decode_error = orjson.JSONDecodeError
+        fast_miss = FAST_MISS
         streams = self.streams
-        summary = self.summary
-        writer = self.writer
-        write = writer.write
+        write = self.writer.write
         bits = self.filter
         mask = FILTER_BITS - 1
         limit = self.config.batch_size_rows
@@ -287,99 +302,105 @@ class Loader:
         nbytes = 0
         line_no = 0
         current: StreamLoader | None = None
-        current_name: Any = None
-        stats: StreamStats | None = None
+        fast: LineConverter | None = None
         try:
             for line_no, line in enumerate(lines, 1):
                 nbytes += len(line)
-                try:
-                    msg = loads(line)
-                    kind = msg["type"]
-                except (decode_error, TypeError, KeyError):
-                    if not line.strip():
-                        continue
+                row = None
+                if fast is not None:
                     try:
-                        msg = parse_line(line, line_no)  # a valid line orjson refused (big integers) passes
-                    except MalformedLineError:
-                        self.flush()
-                        raise
-                    kind = msg["type"]
-                if kind == "RECORD":
-                    name = msg.get("stream")
-                    if name is not current_name and name != current_name:
-                        current = streams.get(name)
+                        row = fast(line)
+                    except fast_miss:
+                        row = None
+                if row is None:
+                    try:
+                        msg = loads(line)
+                        kind = msg["type"]
+                    except (decode_error, TypeError, KeyError):
+                        if not line.strip():
+                            continue
+                        try:
+                            msg = parse_line(line, line_no)  # a valid line orjson refused (big integers) passes
+                        except MalformedLineError:
+                            self.flush()
+                            raise
+                        kind = msg["type"]
+                    if kind == "RECORD":
+                        name = msg.get("stream")
+                        current = streams.get(name)  # type: ignore[arg-type]
                         if current is None:
+                            fast = None
                             self.flush()
                             raise StreamError(str(name), "RECORD before its SCHEMA", line_no)
-                        current_name = name
-                        stats = summary.streams[name]
-                    assert current is not None and stats is not None
-                    stats.records_in += 1
-                    record = msg.get("record")
-                    try:
-                        row = current.convert(record, msg.get("version"))
-                    except RecordRejected as exc:
-                        self._reject(current, name, line, record, exc)
-                        self.batch_rows += 1
-                        continue
-                    except AttributeError:
-                        if isinstance(record, dict):
-                            raise
-                        self._reject(current, name, line, record,
-                                     RecordRejected(None, f"record is not an object: {type(record).__name__}"))
-                        self.batch_rows += 1
-                        continue
-                    if current.direct:
-                        key_of = current.key_of
-                        if key_of is None:
-                            write(current.target_sink, row)
-                        else:
-                            h = hash(key_of(row)) & mask
-                            byte = bits[h >> 3]
-                            bit = 1 << (h & 7)
-                            if byte & bit:
-                                self.seq += 1
-                                write(current.stage_sink, (*row, self.seq))
-                            else:
-                                bits[h >> 3] = byte | bit
-                                write(current.target_sink, row)
+                        fast = current.fast
+                        try:
+                            row = fast(line)
+                        except fast_miss:
+                            try:
+                                row = current.slow(line)
+                            except RecordRejected as exc:
+                                self._reject(current, line, exc)
+                                self.batch_rows += 1
+                                continue
                     else:
-                        self.seq += 1
-                        write(current.stage_sink, (*row, self.seq))
-                    written += 1
-                    if written == kill_at:
-                        faults.die()
-                    self.batch_rows += 1
-                    if self.batch_rows >= hard_limit:
-                        self.flush()
-                elif kind == "STATE":
-                    if "value" not in msg:
-                        self.flush()
-                        raise MalformedLineError(line_no, "STATE message needs 'value'")
-                    self.pending_state = msg["value"]
-                    self.has_pending_state = True
-                    if self.batch_rows >= limit:
-                        self.flush()
-                elif kind == "SCHEMA":
-                    self._setup_stream(msg, line_no)
-                    current_name = current = None
-                elif kind == "ACTIVATE_VERSION":
-                    name = require(msg, "stream", str, line_no)
-                    version = require(msg, "version", int, line_no)
-                    if name not in streams:
-                        raise StreamError(name, "ACTIVATE_VERSION before its SCHEMA", line_no)
-                    self.activations.append((streams[name], version))
-                    self.flush()
-                elif kind == "BATCH":
-                    self.flush()
-                    raise MalformedLineError(line_no, "BATCH messages (files of records) are not supported; "
-                                                      "configure the tap to emit RECORD messages")
+                        fast = current = None
+                        self._control(msg, kind, line_no)
+                        continue
+                assert current is not None
+                if current.direct:
+                    key_of = current.key_of
+                    if key_of is None:
+                        write(current.target_sink, row)
+                    else:
+                        h = hash(key_of(row)) & mask
+                        byte = bits[h >> 3]
+                        bit = 1 << (h & 7)
+                        if byte & bit:
+                            self.seq += 1
+                            write(current.stage_sink, (*row, self.seq))
+                        else:
+                            bits[h >> 3] = byte | bit
+                            write(current.target_sink, row)
                 else:
+                    self.seq += 1
+                    write(current.stage_sink, (*row, self.seq))
+                written += 1
+                if written == kill_at:
+                    faults.die()
+                self.batch_rows += 1
+                if self.batch_rows >= hard_limit:
                     self.flush()
-                    raise MalformedLineError(line_no, f"unknown Singer message type {kind!r}")
         finally:
-            summary.lines = line_no
-            summary.bytes_in = nbytes
+            self.summary.lines = line_no
+            self.summary.bytes_in = nbytes
+
+    def _control(self, msg: dict[str, Any], kind: str, line_no: int) -> None:
+        """SCHEMA, STATE, ACTIVATE_VERSION and the message types that stop the run."""
+        if kind == "STATE":
+            if "value" not in msg:
+                self.flush()
+                raise MalformedLineError(line_no, "STATE message needs 'value'")
+            self.pending_state = msg["value"]
+            self.has_pending_state = True
+            if self.batch_rows >= self.config.batch_size_rows:
+                self.flush()
+        elif kind == "SCHEMA":
+            self._setup_stream(msg, line_no)
+        elif kind == "ACTIVATE_VERSION":
+            name = require(msg, "stream", str, line_no)
+            version = require(msg, "version", int, line_no)
+            if name not in self.streams:
+                self.flush()
+                raise StreamError(name, "ACTIVATE_VERSION before its SCHEMA", line_no)
+            self.activations.append((self.streams[name], version))
+            self.flush()
+        elif kind == "BATCH":
+            self.flush()
+            raise MalformedLineError(line_no, "BATCH messages (files of records) are not supported; "
+                                              "configure the tap to emit RECORD messages")
+        else:
+            self.flush()
+            raise MalformedLineError(line_no, f"unknown Singer message type {kind!r}")
 
 
 def run_stream(config: LoaderConfig, lines: Iterable[bytes], state_out: BinaryIO | None = None,
