@@ -48,6 +48,10 @@ class Warehouse:
         with psycopg.connect(self.url) as conn:
             return conn.execute(sql, params).fetchall()
 
+    def execute(self, sql: str) -> None:
+        with psycopg.connect(self.url) as conn:
+            conn.execute(sql)
+
     def quarantine(self) -> list[dict[str, Any]]:
         with psycopg.connect(self.url, row_factory=dict_row) as conn:
             return conn.execute("select * from concord_meta.quarantine order by id").fetchall()

@@ -28,9 +28,10 @@ def main(argv: list[str] | None = None) -> int:
         config = LoaderConfig.load(args.config)
         if args.print_state:
             from concord.loader.state_store import read_state
-            from concord.warehouse.connection import ready_url
+            from concord.loader.target import open_warehouse
 
-            state = read_state(ready_url(config.warehouse_url), config.state_id)
+            with open_warehouse(config.warehouse_url) as conn:
+                state = read_state(conn, config.state_id)
             sys.stdout.buffer.write(orjson.dumps(state) + b"\n")
             return 0
         from concord.loader.target import run_stream

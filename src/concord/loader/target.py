@@ -25,6 +25,7 @@ import orjson
 import psycopg
 from psycopg import sql
 
+from concord.errors import WarehouseError
 from concord.loader import faults, ledger, quarantine, state_store, tables
 from concord.loader.config import LoaderConfig
 from concord.loader.copy_writer import CopyWriter, Sink
@@ -403,14 +404,23 @@ class Loader:
             raise MalformedLineError(line_no, f"unknown Singer message type {kind!r}")
 
 
+def open_warehouse(url: str | None) -> psycopg.Connection:
+    """A connection to the migrated warehouse; failures name the server with its password redacted."""
+    from concord.warehouse.connection import connect, redact, warehouse_url
+
+    target = url or warehouse_url()
+    try:
+        return connect(target)
+    except psycopg.OperationalError as exc:
+        raise WarehouseError(f"Cannot connect to the warehouse at {redact(target)}: {exc}") from exc
+
+
 def run_stream(config: LoaderConfig, lines: Iterable[bytes], state_out: BinaryIO | None = None,
                log: Any = None) -> RunSummary:
     """Open the warehouse (migrated), run the loader, print the summary to `log` (stderr by default)."""
-    from concord.warehouse.connection import connect
-
     log = sys.stderr if log is None else log
     started = time.perf_counter()
-    with connect(config.warehouse_url) as conn:
+    with open_warehouse(config.warehouse_url) as conn:
         conn.execute("set timezone = 'UTC'")
         conn.commit()
         loader = Loader(config, conn, state_out)
