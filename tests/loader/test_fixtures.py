@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import orjson
 import pytest
 
 from concord.loader.errors import MalformedLineError
+
+
+def fixture_schema(name: str) -> dict:
+    return orjson.loads((Path(__file__).resolve().parents[1] / "data_files" / f"{name}.singer").read_bytes().splitlines()[0])
 
 
 def names(rows: list[dict]) -> dict:
@@ -42,6 +47,7 @@ def test_schema_update_mid_stream_adds_widens_and_quarantines_incompatible(wh) -
     assert [(r["id"], r["amount"], r["code"], r["email"]) for r in rows] == [
         (1, Decimal(100), "7", None), (2, Decimal("12.5"), "X-9", "two@example.com")]
     assert rows[0]["created"] == datetime(2026, 1, 1, 8, tzinfo=UTC)
+    assert rows[1]["name"] == "a name longer than the old maxLength of ten"  # text is unbounded: nothing to widen
     types = dict(wh.query("select column_name, data_type from information_schema.columns "
                           "where table_schema = 'raw_test' and table_name = 'orders'"))
     assert types["amount"] == "numeric" and types["code"] == "text" and types["email"] == "text"
@@ -149,6 +155,20 @@ def test_activate_version_soft_deletes_rows_missing_from_the_new_version(wh) -> 
     rows = wh.rows("plans")
     assert [(r["id"], r["name"], r["_concord_deleted"], r["_concord_table_version"]) for r in rows] == [
         (1, "a", False, 200), (2, "b", True, 100), (3, "c2", False, 200)]
+
+
+def test_a_changed_key_or_version_kind_quarantines_the_stream_s_records(wh) -> None:
+    wh.load("duplicates_within_batch")
+    schema = fixture_schema("duplicates_within_batch")
+    schema["bookmark_properties"] = ["name"]  # versions were date-times, now text
+    rekeyed = {**schema, "key_properties": ["name"], "bookmark_properties": ["updated_at"]}
+    record = b'{"type":"RECORD","stream":"customers","record":{"id":9,"name":"z","updated_at":"2026-02-01T00:00:00Z"}}\n'
+    summary = wh.load([orjson.dumps(schema) + b"\n", record, orjson.dumps(rekeyed) + b"\n", record.replace(b"9", b"10")])
+    assert summary.quarantined == 2 and summary.loaded == 0
+    reasons = [q["reason"] for q in wh.quarantine()]
+    assert "the version property 'name' is now text, _concord_version is timestamptz" in reasons[0]
+    assert "key properties are now ['name'], the table's primary key is ['id']" in reasons[1]
+    assert names(wh.rows("customers")) == {1: "a3", 2: "b"}
 
 
 def test_streams_without_key_properties_are_appended(wh) -> None:

@@ -136,9 +136,15 @@ def shape(schema: Mapping[str, Any], key: list[str], bookmark_properties: list[s
     props = properties(schema)
     version_prop = choose_version_property(props, bookmark_properties, configured_version)
     vkind = version_kind(kind_for(props[version_prop]) if version_prop else None)
+    rejected = None
     if existing_version_kind and existing_version_kind != vkind:
-        vkind = existing_version_kind if (existing_version_kind, vkind) in _FITS else vkind
-    result = StreamShape([], key, version_prop, vkind)
+        if version_prop is None or (existing_version_kind, vkind) in _FITS:
+            vkind = existing_version_kind  # no versions, or versions that fit the existing column
+        else:
+            rejected = (f"incompatible schema change: the version property '{version_prop}' is now {vkind}, "
+                        f"_concord_version is {existing_version_kind}")
+            vkind = existing_version_kind
+    result = StreamShape([], key, version_prop, vkind, rejected=rejected)
     for name, prop in props.items():
         if name == VERSION_PROPERTY:
             continue  # lands in the _concord_version meta column

@@ -185,7 +185,7 @@ class Loader:
         else:
             shp = shape(schema, existing.key, bookmarks, cfg.version_property, existing.columns,
                         existing.version_kind)
-            if existing.key != key:
+            if existing.key != key and not shp.rejected:
                 shp.rejected = (f"incompatible schema change: key properties are now {key}, "
                                 f"the table's primary key is {existing.key}")
             missing = [k for k in existing.key if k not in {c.name for c in shp.columns}]
