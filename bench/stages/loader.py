@@ -53,9 +53,15 @@ def _target_concord() -> str:
     return str(Path(sys.executable).with_name("target-concord"))
 
 
+_SELF_CMDLINE = Path("/proc/self/cmdline").read_bytes() if Path("/proc/self/cmdline").exists() else b""
+
+
 def _peak_rss_mib(pid: int) -> float:
-    """VmHWM of a live process (its peak RSS since exec); 0 once it has exited."""
+    """VmHWM of a live process (its peak RSS since exec); 0 before its exec (still a copy of this process)
+    and once it has exited."""
     try:
+        if Path(f"/proc/{pid}/cmdline").read_bytes() == _SELF_CMDLINE:
+            return 0.0
         with open(f"/proc/{pid}/status") as fh:
             for line in fh:
                 if line.startswith("VmHWM:"):
