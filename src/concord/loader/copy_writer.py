@@ -84,7 +84,3 @@ class CopyWriter:
         for sink in self._waiting:
             sink.pending.clear()
         self._waiting.clear()
-
-    def reset_counts(self, sinks: list[Sink]) -> None:
-        for sink in sinks:
-            sink.rows = 0

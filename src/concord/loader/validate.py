@@ -116,6 +116,7 @@ class Plan:
 
 
 def plan(shape: StreamShape) -> Plan:
+    """The row layout both converters produce for `shape` (ValueError if a key property has no column)."""
     cols = list(shape.columns)
     reads = list(cols)
     index = {c.name: i for i, c in enumerate(cols)}
