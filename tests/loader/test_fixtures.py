@@ -73,7 +73,9 @@ def test_missing_key_property_is_quarantined_and_the_rest_loads(wh) -> None:
 
 def test_bad_types_are_quarantined_with_field_and_reason(wh) -> None:
     wh.load("bad_types", max_value_bytes=64)
-    assert [r["id"] for r in wh.rows("items")] == [1, 10]
+    rows = wh.rows("items")
+    assert [r["id"] for r in rows] == [1, 10, 12]
+    assert rows[2]["price"] == Decimal("2500")
     reasons = {q["record_key"]["id"]: (q["field_path"], q["reason"]) for q in wh.quarantine()}
     assert reasons[2] == ("amount", "expected an integer, got str")
     assert reasons[3] == ("created", "unparsable date-time: 'not a date'")
@@ -83,6 +85,7 @@ def test_bad_types_are_quarantined_with_field_and_reason(wh) -> None:
     assert reasons[7] == ("amount", "integer out of bigint range")
     assert reasons[8] == ("price", "expected a number, got str")
     assert reasons[9][0] == "created" and "unparsable" in reasons[9][1]
+    assert reasons[11] == ("price", "number outside the numeric range")
     q = {q["record_key"]["id"]: q for q in wh.quarantine()}
     assert orjson.loads(q[2]["raw_record"])["record"] == {"id": 2, "amount": "12"}
     assert q[2]["run_id"] and q[2]["first_seen_at"] is not None and q[2]["resolved_at"] is None

@@ -91,6 +91,12 @@ def _is_integer_text(raw: bytes) -> bool:
     return raw[:1] in (b"-", *(bytes([d]) for d in b"0123456789")) and not any(c in raw for c in b".eE")
 
 
+def _numeric_in_range(raw: bytes) -> bool:
+    """Whether PostgreSQL's numeric can hold this JSON number (its exponent, if any, is within ±16000)."""
+    exponent = raw.lower().partition(b"e")[2]
+    return not exponent or abs(int(exponent)) <= 16000
+
+
 def _reject(field: str | None, reason: str) -> RecordRejected:
     return RecordRejected(field, reason)
 
@@ -164,6 +170,7 @@ def _slow_value_code(i: int, col: Column, lim: int) -> list[str]:
         body = [f"b = bytes({v})",
                 f"if b[0] not in NUMBER_START: raise R({n}, 'expected a number, got ' + type_name(b))",
                 f"if len(b) > {lim}: raise R({n}, 'oversized value')",
+                f"if not numeric_in_range(b): raise R({n}, 'number outside the numeric range')",
                 f"{v} = b.decode()"]
     elif kind == "boolean":
         body = [f"b = bytes({v})",
@@ -212,7 +219,7 @@ def build_slow(shape: StreamShape, run_id: str, max_value_bytes: int) -> LineCon
     src.append(f"    return ({values}RUN, {p.version}, {p.deleted}, tv)")
     ns: dict[str, Any] = {
         "R": _reject, "KNOWN": known, "NULL": _NULL, "loads_text": _loads_text, "has_nul": _has_nul,
-        "is_int": _is_integer_text, "type_name": _type_name, "NUMBER_START": _NUMBER_START,
+        "is_int": _is_integer_text, "type_name": _type_name, "numeric_in_range": _numeric_in_range, "NUMBER_START": _NUMBER_START,
         "dt_parse": datetime_value, "d_parse": date_value, "RUN": run_id,
     }
     exec(compile("\n".join(src), "<concord slow converter>", "exec"), ns)
@@ -252,8 +259,9 @@ def build_fast(stream: str, shape: StreamShape, run_id: str, max_value_bytes: in
             fields.append((attr, msgspec.Raw, _NULL))
             post.append(f"v{i} = r.{attr}")
             post.append(f"v{i} = None if v{i} == NULL else str(v{i}, 'utf-8')")
-            if col.check == "numeric":
-                post.append(f"if v{i} is not None and v{i}[0] not in NUMBER_CHARS: raise LookupError")
+            if col.check == "numeric":  # exponents go to the slow path, which checks the numeric range
+                post.append(f"if v{i} is not None and (v{i}[0] not in NUMBER_CHARS or 'e' in v{i} or 'E' in v{i}): "
+                            "raise LookupError")
             if col.name in keys:
                 post.append(f"if v{i} is None: raise LookupError")
         elif base is None:
@@ -293,9 +301,14 @@ def build_fast(stream: str, shape: StreamShape, run_id: str, max_value_bytes: in
 def record_key(line: bytes, key: list[str]) -> Any:
     """The record's key values as sent (for quarantine rows); None when the line has no record object."""
     try:
-        record = orjson.loads(line).get("record")
-    except (orjson.JSONDecodeError, AttributeError):
+        record = _RAW_DECODER.decode(line).record
+    except (msgspec.ValidationError, msgspec.DecodeError):
         return None
-    if not isinstance(record, dict):
-        return None
-    return {k: record.get(k) for k in key}
+    values: dict[str, Any] = {}
+    for k in key:
+        raw = record.get(k)
+        try:
+            values[k] = None if raw is None else orjson.loads(bytes(raw))
+        except orjson.JSONDecodeError:
+            values[k] = bytes(raw).decode("utf-8", "replace")
+    return values
