@@ -8,7 +8,7 @@ import traceback
 
 import typer
 
-from concord.cli import warehouse
+from concord.cli import replay, warehouse
 from concord.errors import ConcordError
 
 app = typer.Typer(
@@ -18,6 +18,7 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(warehouse.app, name="warehouse")
+app.add_typer(replay.app, name="replay")
 
 
 def _mount_optional() -> None:
