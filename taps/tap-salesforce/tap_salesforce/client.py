@@ -1,0 +1,217 @@
+"""The base stream for Salesforce sObjects: `queryAll` with `nextRecordsUrl` pages, auth, errors, backoff.
+
+Contract:
+* Records come ordered by (`SystemModstamp`, `Id`) from `SystemModstamp >= bookmark`, so the SDK's sorted
+  bookmark never covers a record not yet emitted, and a record sharing the bookmark's timestamp is re-read
+  rather than lost (the loader keeps the highest version; re-reads are harmless).
+* Deleted and merged records arrive with `_sdc_deleted_at` = their `SystemModstamp` (the deletion time).
+* Errors are classified once, in `validate_response`: 429, 5xx, 401 (after dropping the token) and bodies that
+  are not complete JSON are retried with exponential backoff and full jitter; REQUEST_LIMIT_EXCEEDED ends the
+  run cleanly with its state; a rejected query fails fast naming stream and query.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Generator, Iterable
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import orjson
+import requests
+from singer_sdk.exceptions import RetriableAPIError
+from singer_sdk.helpers.conform import TypeConformanceLevel
+from singer_sdk.helpers.types import Context
+from singer_sdk.pagination import BaseAPIPaginator
+from singer_sdk.streams import RESTStream
+from singer_sdk.streams.rest import HTTPRequest, PageContext
+
+from tap_salesforce.errors import (
+    ApiRequestError,
+    BookmarkTooOldError,
+    QueryRejectedError,
+    RequestLimitExceededError,
+)
+from tap_salesforce.redact import REDACTOR
+from tap_salesforce.schema import DELETED_AT, datetime_fields, sobject_schema
+
+if TYPE_CHECKING:
+    from tap_salesforce.tap import TapSalesforce
+
+_REJECTED_QUERY = {"MALFORMED_QUERY", "INVALID_FIELD", "INVALID_TYPE", "INVALID_QUERY_FILTER_OPERATOR"}
+_PARSED = "_concord_json"
+
+
+class NextRecordsUrlPaginator(BaseAPIPaginator[str | None]):
+    """Follows `nextRecordsUrl` until `done`."""
+
+    def __init__(self) -> None:
+        super().__init__(None)
+
+    def get_next(self, response: requests.Response) -> str | None:
+        payload = getattr(response, _PARSED)
+        return None if payload.get("done", True) else payload.get("nextRecordsUrl")
+
+
+class SalesforceStream(RESTStream[str | None]):
+    """One sObject, extracted incrementally by `SystemModstamp` through `queryAll`."""
+
+    primary_keys = ("Id",)
+    replication_key = "SystemModstamp"
+    is_sorted = True
+    # Records come straight from typed JSON; the SDK's recursive conformance would double the per-record cost.
+    TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE
+    sobject: str = ""
+
+    def __init__(self, tap: TapSalesforce, describe: dict[str, Any]) -> None:
+        self.describe = describe
+        self._datetimes = datetime_fields(describe)
+        self._has_is_deleted = any(f["name"] == "IsDeleted" for f in describe["fields"])
+        super().__init__(tap=tap, name=self.sobject or describe["name"], schema=sobject_schema(describe),
+                         path="/queryAll")
+        self._soql = ""
+
+    # -- requests ---------------------------------------------------------------------------------------------
+    @property
+    def session(self) -> Any:
+        return self._tap.salesforce_session  # type: ignore[attr-defined]
+
+    @property
+    def url_base(self) -> str:
+        return f"{self.session.instance_url}/services/data/v{self.config['api_version']}"
+
+    @property
+    def authenticator(self) -> Any:
+        return self.session
+
+    @property
+    def http_headers(self) -> dict[str, str]:
+        return {"Sforce-Query-Options": f"batchSize={int(self.config['batch_size'])}", "Accept": "application/json"}
+
+    def get_new_paginator(self) -> NextRecordsUrlPaginator:
+        return NextRecordsUrlPaginator()
+
+    def get_http_request(self, *, page: PageContext) -> HTTPRequest:
+        """The first page runs the stream's SOQL; later pages follow `nextRecordsUrl` verbatim."""
+        if page.next_page_token:
+            return HTTPRequest(url=self.session.instance_url + page.next_page_token, method="GET",
+                               headers=self.http_headers, params={}, data=None)
+        return HTTPRequest(url=self.get_url(page.stream_context), method="GET", headers=self.http_headers,
+                           params={"q": self.soql(page.stream_context)}, data=None)
+
+    def soql(self, context: Context | None) -> str:
+        """The stream's query: the selected fields from the bookmark on, in replication order."""
+        wanted = {"Id", "SystemModstamp", "IsDeleted"}
+        fields = [name for name in self.schema["properties"] if name != DELETED_AT
+                  and (name in wanted or self.mask.get(("properties", name), True))]
+        where = ""
+        start = self.get_starting_timestamp(context)
+        if start is not None:
+            where = f" WHERE SystemModstamp >= {start.strftime('%Y-%m-%dT%H:%M:%S.%f')[:-3]}Z"
+        self._soql = f"SELECT {', '.join(fields)} FROM {self.describe['name']}{where} ORDER BY SystemModstamp ASC, Id ASC"
+        return self._soql
+
+    # -- errors and retries --------------------------------------------------------------------------------------
+    def validate_response(self, response: requests.Response) -> None:
+        """Classify a response: parse a 2xx body (retry if incomplete), retry transient errors, fail the rest."""
+        status = response.status_code
+        if 200 <= status < 300:
+            try:
+                payload = orjson.loads(response.content)
+            except orjson.JSONDecodeError as exc:
+                raise RetriableAPIError(f"Stream {self.name}: incomplete response body ({exc})", response) from exc
+            if not isinstance(payload, dict) or "records" not in payload:
+                raise RetriableAPIError(f"Stream {self.name}: response without records", response)
+            setattr(response, _PARSED, payload)
+            return
+        error_code, message = _error_of(response)
+        if status == 401:
+            self.session.invalidate(_bearer(response.request))
+            raise RetriableAPIError(f"Stream {self.name}: session expired ({error_code}); logging in again", response)
+        if status == 429 or status >= 500 or error_code in ("SERVER_UNAVAILABLE", "UNABLE_TO_LOCK_ROW"):
+            raise RetriableAPIError(f"Stream {self.name}: HTTP {status} {error_code or response.reason}", response)
+        if error_code == "REQUEST_LIMIT_EXCEEDED":
+            raise RequestLimitExceededError(self.name, message)
+        if error_code in _REJECTED_QUERY:
+            raise QueryRejectedError(self.name, self._soql, error_code, message)
+        raise ApiRequestError(self.name, status, error_code or response.reason, message)
+
+    def backoff_wait_generator(self) -> Generator[float, None, None]:
+        """Exponential waits from `backoff_base_seconds`, capped at `backoff_max_seconds` (jitter applied after)."""
+        base = float(self.config.get("backoff_base_seconds", 1.0))
+        cap = float(self.config.get("backoff_max_seconds", 60.0))
+        n = 0
+        while True:
+            yield min(cap, base * 2**n)
+            n += 1
+
+    def backoff_jitter(self, value: float) -> float:
+        """Full jitter: a uniform wait in [0, value], so parallel clients do not retry in lockstep."""
+        return random.uniform(0, value)
+
+    def backoff_max_tries(self) -> int:
+        return int(self.config.get("max_retries", 8))
+
+    def backoff_handler(self, details: Any) -> None:
+        exc = details.get("exception")
+        self.logger.warning("Stream %s: retry %d in %.2f s after %s", self.name, details.get("tries", 0),
+                            details.get("wait", 0.0), REDACTOR.redact(f"{type(exc).__name__}: {exc}"))
+
+    def response_error_message(self, response: requests.Response) -> str:
+        code, message = _error_of(response)
+        return REDACTOR.redact(f"Stream {self.name}: HTTP {response.status_code} {code}: {message}")
+
+    # -- records -------------------------------------------------------------------------------------------------
+    def get_records(self, context: Context | None) -> Iterable[dict[str, Any]]:
+        """The stream's records; stops cleanly (state kept) when the daily API allocation is used up."""
+        if self._tap.limit_reached:  # type: ignore[attr-defined]
+            self.logger.warning("Stream %s skipped: the daily API request limit was reached earlier in this run",
+                                self.name)
+            return
+        self._check_recycle_bin(context)
+        try:
+            yield from self.request_records(context)
+        except RequestLimitExceededError as exc:
+            self._tap.limit_reached = True  # type: ignore[attr-defined]
+            self.logger.warning("%s; ending the run with the state reached so far (resume in the next run)", exc)
+
+    def parse_response(self, response: requests.Response) -> Iterable[dict[str, Any]]:
+        return getattr(response, _PARSED)["records"]
+
+    def post_process(self, row: dict[str, Any], context: Context | None = None) -> dict[str, Any] | None:
+        """Drop `attributes`, make datetimes RFC 3339, flag deletions with `_sdc_deleted_at`."""
+        row.pop("attributes", None)
+        for name in self._datetimes:
+            value = row.get(name)
+            if value and value[-5] in "+-" and value[-3] != ":":
+                row[name] = f"{value[:-2]}:{value[-2:]}"
+        row[DELETED_AT] = row["SystemModstamp"] if row.get("IsDeleted") else None
+        return row
+
+    def _check_recycle_bin(self, context: Context | None) -> None:
+        bookmark = self.get_starting_replication_key_value(context)
+        if not bookmark or not self.stream_state.get("replication_key_value"):
+            return  # a first sync (from start_date) sees whatever the recycle bin still holds
+        start = self.get_starting_timestamp(context)
+        days = int(self.config.get("recycle_bin_days", 15))
+        cutoff = self.session.server_now() - timedelta(days=days)
+        if start is not None and start < cutoff:
+            raise BookmarkTooOldError(self.name, str(bookmark), cutoff.isoformat(), days)
+
+
+def _error_of(response: requests.Response) -> tuple[str, str]:
+    """The vendor's (errorCode, message) from an error body, or ("", reason)."""
+    try:
+        body = orjson.loads(response.content)
+    except orjson.JSONDecodeError:
+        return "", REDACTOR.redact(response.reason or "")
+    item = body[0] if isinstance(body, list) and body else body
+    if isinstance(item, dict):
+        return str(item.get("errorCode", item.get("error", ""))), REDACTOR.redact(
+            str(item.get("message", item.get("error_description", ""))))
+    return "", REDACTOR.redact(response.reason or "")
+
+
+def _bearer(request: requests.PreparedRequest | None) -> str | None:
+    header = (request.headers.get("Authorization") if request is not None else None) or ""
+    return header.removeprefix("Bearer ") or None
