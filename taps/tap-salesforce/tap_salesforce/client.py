@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Generator, Iterable
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import orjson
@@ -26,6 +26,7 @@ from singer_sdk.pagination import BaseAPIPaginator
 from singer_sdk.streams import RESTStream
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 
+from tap_salesforce.auth import server_time
 from tap_salesforce.errors import (
     ApiRequestError,
     BookmarkTooOldError,
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
 
 _REJECTED_QUERY = {"MALFORMED_QUERY", "INVALID_FIELD", "INVALID_TYPE", "INVALID_QUERY_FILTER_OPERATOR"}
 _PARSED = "_concord_json"
+SYNCED_AT = "synced_through"  # stream state: server time when the last complete read started
 
 
 class NextRecordsUrlPaginator(BaseAPIPaginator[str | None]):
@@ -70,6 +72,7 @@ class SalesforceStream(RESTStream[str | None]):
         super().__init__(tap=tap, name=self.sobject or describe["name"], schema=sobject_schema(describe),
                          path="/queryAll")
         self._soql = ""
+        self._query_started_at: datetime | None = None
 
     # -- requests ---------------------------------------------------------------------------------------------
     @property
@@ -123,6 +126,8 @@ class SalesforceStream(RESTStream[str | None]):
             if not isinstance(payload, dict) or "records" not in payload:
                 raise RetriableAPIError(f"Stream {self.name}: response without records", response)
             setattr(response, _PARSED, payload)
+            if self._query_started_at is None:
+                self._query_started_at = server_time(response.headers.get("Date"))
             return
         error_code, message = _error_of(response)
         if status == 401:
@@ -169,11 +174,17 @@ class SalesforceStream(RESTStream[str | None]):
                                 self.name)
             return
         self._check_recycle_bin(context)
+        self._query_started_at = None
         try:
             yield from self.request_records(context)
         except RequestLimitExceededError as exc:
             self._tap.limit_reached = True  # type: ignore[attr-defined]
             self.logger.warning("%s; ending the run with the state reached so far (resume in the next run)", exc)
+            return
+        if self._query_started_at is not None:
+            # Every change before this instant has now been read, so deletions since then are what the
+            # next run needs from the recycle bin (a quiet stream's bookmark alone would look stale).
+            self.get_context_state(context)[SYNCED_AT] = self._query_started_at.isoformat()
 
     def parse_response(self, response: requests.Response) -> Iterable[dict[str, Any]]:
         return getattr(response, _PARSED)["records"]
@@ -189,14 +200,19 @@ class SalesforceStream(RESTStream[str | None]):
         return row
 
     def _check_recycle_bin(self, context: Context | None) -> None:
-        bookmark = self.get_starting_replication_key_value(context)
-        if not bookmark or not self.stream_state.get("replication_key_value"):
+        """Fail if deletions since the last complete read may already have left the recycle bin."""
+        state = self.get_context_state(context)
+        bookmark = state.get("replication_key_value")
+        if not bookmark:
             return  # a first sync (from start_date) sees whatever the recycle bin still holds
         start = self.get_starting_timestamp(context)
+        synced_at = state.get(SYNCED_AT)
+        if synced_at:
+            start = max(start, datetime.fromisoformat(synced_at)) if start else datetime.fromisoformat(synced_at)
         days = int(self.config.get("recycle_bin_days", 15))
         cutoff = self.session.server_now() - timedelta(days=days)
         if start is not None and start < cutoff:
-            raise BookmarkTooOldError(self.name, str(bookmark), cutoff.isoformat(), days)
+            raise BookmarkTooOldError(self.name, str(synced_at or bookmark), cutoff.isoformat(), days)
 
 
 def _error_of(response: requests.Response) -> tuple[str, str]:

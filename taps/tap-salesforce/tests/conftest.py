@@ -11,7 +11,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from concord_sandbox.apis.salesforce.live import LiveEmulator, shared_small_emulator, start_emulator
 
 

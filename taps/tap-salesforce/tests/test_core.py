@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from singer_sdk.testing import get_tap_test_class
-
 from concord_sandbox.apis.salesforce.live import shared_small_emulator
+from singer_sdk.testing import get_tap_test_class
 from tap_salesforce.tap import TapSalesforce
 
 # The standard suite builds its tests from the tap's discovered streams while collecting, so the emulator

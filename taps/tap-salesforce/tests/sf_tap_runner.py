@@ -1,0 +1,56 @@
+"""Running `tap-salesforce` as its users do: the console script in a subprocess, Singer messages on stdout."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+TAP = str(Path(sys.executable).with_name("tap-salesforce"))
+
+
+@dataclass
+class TapRun:
+    """One run's outcome: exit code, messages by type, records by stream, the last STATE, stderr text."""
+
+    returncode: int
+    messages: list[dict[str, Any]]
+    stderr: str
+    records: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    state: dict[str, Any] | None = None
+
+    def ids(self, stream: str) -> set[str]:
+        return {r["Id"] for r in self.records.get(stream, [])}
+
+    def bookmark(self, stream: str) -> str:
+        assert self.state is not None, "the run emitted no STATE"
+        return self.state["bookmarks"][stream]["replication_key_value"]
+
+
+def run_tap(workdir: Path, config: dict[str, Any], state: dict[str, Any] | None = None,
+            *extra: str, timeout: float = 120) -> TapRun:
+    """Run the tap with `config` (and `state`) written to files under `workdir`."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    config_path = workdir / "config.json"
+    config_path.write_text(json.dumps(config))
+    args = [TAP, "--config", str(config_path), *extra]
+    if state is not None:
+        state_path = workdir / "state.json"
+        state_path.write_text(json.dumps(state))
+        args += ["--state", str(state_path)]
+    proc = subprocess.run(args, capture_output=True, timeout=timeout, check=False)
+    run = TapRun(proc.returncode, [], proc.stderr.decode("utf-8", "replace"))
+    for line in proc.stdout.splitlines():
+        if not line.strip():
+            continue
+        msg = json.loads(line)
+        run.messages.append(msg)
+        if msg["type"] == "RECORD":
+            run.records[msg["stream"]].append(msg["record"])
+        elif msg["type"] == "STATE":
+            run.state = msg["value"]
+    return run
