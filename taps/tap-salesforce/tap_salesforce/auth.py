@@ -16,10 +16,11 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+import orjson
 import requests
 from requests.auth import AuthBase
 
-from tap_salesforce.errors import AuthenticationError
+from tap_salesforce.errors import AuthenticationError, DescribeError
 from tap_salesforce.redact import REDACTOR
 
 TOKEN_PATH = "/services/oauth2/token"
@@ -88,6 +89,27 @@ class SalesforceSession(AuthBase):
         request.headers["Authorization"] = f"Bearer {self.token()}"
         return request
 
+    def get_json(self, url: str, what: str) -> Any:
+        """GET a JSON document with the session: retries transient failures (429, 5xx, resets, incomplete
+        bodies) with jittered exponential backoff and logs in again after a 401."""
+        attempts = int(self.config.get("max_retries") or 8)
+        base = float(self.config.get("backoff_base_seconds") or 1.0)
+        problem = ""
+        for attempt in range(attempts):
+            try:
+                response = self.http.get(url, auth=self, timeout=60)
+                if response.status_code == 200:
+                    return orjson.loads(response.content)
+                problem = f"HTTP {response.status_code}: {REDACTOR.redact(response.text[:300])}"
+                if response.status_code == 401:
+                    self.invalidate()
+                elif response.status_code not in _RETRIABLE_STATUS:
+                    break
+            except (requests.RequestException, orjson.JSONDecodeError) as exc:
+                problem = REDACTOR.redact(f"{type(exc).__name__}: {exc}")
+            time.sleep(random.uniform(0, base * 2**attempt))
+        raise DescribeError(what, url, problem)
+
     def _form(self) -> dict[str, str]:
         cfg = self.config
         form = {"client_id": cfg["client_id"], "client_secret": cfg["client_secret"]}
@@ -105,7 +127,8 @@ class SalesforceSession(AuthBase):
         for attempt in range(attempts):
             try:
                 response = self.http.post(url, data=self._form(), timeout=60)
-            except (requests.ConnectionError, requests.Timeout):
+                response.content  # noqa: B018 - read the body inside the retry loop
+            except requests.RequestException:
                 if attempt + 1 == attempts:
                     raise
             else:

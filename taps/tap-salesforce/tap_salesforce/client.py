@@ -41,7 +41,8 @@ if TYPE_CHECKING:
 
 _REJECTED_QUERY = {"MALFORMED_QUERY", "INVALID_FIELD", "INVALID_TYPE", "INVALID_QUERY_FILTER_OPERATOR"}
 _PARSED = "_concord_json"
-SYNCED_AT = "synced_through"  # stream state: server time when the last complete read started
+SYNCED_AT = "synced_through"  # stream state: server time when the last complete pass started
+PASS_STARTED = "pass_started_at"  # stream state: server time when the interrupted pass started
 
 
 class NextRecordsUrlPaginator(BaseAPIPaginator[str | None]):
@@ -105,7 +106,7 @@ class SalesforceStream(RESTStream[str | None]):
     def soql(self, context: Context | None) -> str:
         """The stream's query: the selected fields from the bookmark on, in replication order."""
         wanted = {"Id", "SystemModstamp", "IsDeleted"}
-        fields = [name for name in self.schema["properties"] if name != DELETED_AT
+        fields = [name for name in self.effective_schema["properties"] if name != DELETED_AT
                   and (name in wanted or self.mask.get(("properties", name), True))]
         where = ""
         start = self.get_starting_timestamp(context)
@@ -175,16 +176,22 @@ class SalesforceStream(RESTStream[str | None]):
             return
         self._check_recycle_bin(context)
         self._query_started_at = None
+        state = self.get_context_state(context)
         try:
-            yield from self.request_records(context)
+            for record in self.request_records(context):
+                if PASS_STARTED not in state and self._query_started_at is not None:
+                    state[PASS_STARTED] = self._query_started_at.isoformat()
+                yield record
         except RequestLimitExceededError as exc:
             self._tap.limit_reached = True  # type: ignore[attr-defined]
             self.logger.warning("%s; ending the run with the state reached so far (resume in the next run)", exc)
             return
-        if self._query_started_at is not None:
-            # Every change before this instant has now been read, so deletions since then are what the
-            # next run needs from the recycle bin (a quiet stream's bookmark alone would look stale).
-            self.get_context_state(context)[SYNCED_AT] = self._query_started_at.isoformat()
+        started = state.pop(PASS_STARTED, None) or (
+            self._query_started_at.isoformat() if self._query_started_at else None)
+        if started:
+            # Every change before this instant has now been read: the recycle bin must still hold whatever is
+            # deleted after it when the next run starts.
+            state[SYNCED_AT] = started
 
     def parse_response(self, response: requests.Response) -> Iterable[dict[str, Any]]:
         return getattr(response, _PARSED)["records"]
@@ -200,19 +207,20 @@ class SalesforceStream(RESTStream[str | None]):
         return row
 
     def _check_recycle_bin(self, context: Context | None) -> None:
-        """Fail if deletions since the last complete read may already have left the recycle bin."""
+        """Fail if records deleted after rows this state has already read may have left the recycle bin.
+
+        The reference is the start of the last complete pass (`synced_through`), else the start of the
+        interrupted pass being resumed (`pass_started_at`), else (a state from elsewhere) the bookmark itself.
+        """
         state = self.get_context_state(context)
         bookmark = state.get("replication_key_value")
         if not bookmark:
             return  # a first sync (from start_date) sees whatever the recycle bin still holds
-        start = self.get_starting_timestamp(context)
-        synced_at = state.get(SYNCED_AT)
-        if synced_at:
-            start = max(start, datetime.fromisoformat(synced_at)) if start else datetime.fromisoformat(synced_at)
+        reference = state.get(SYNCED_AT) or state.get(PASS_STARTED) or str(bookmark)
         days = int(self.config.get("recycle_bin_days", 15))
         cutoff = self.session.server_now() - timedelta(days=days)
-        if start is not None and start < cutoff:
-            raise BookmarkTooOldError(self.name, str(synced_at or bookmark), cutoff.isoformat(), days)
+        if datetime.fromisoformat(reference) < cutoff:
+            raise BookmarkTooOldError(self.name, reference, cutoff.isoformat(), days)
 
 
 def _error_of(response: requests.Response) -> tuple[str, str]:

@@ -51,3 +51,11 @@ class AuthenticationError(SalesforceTapError):
     def __init__(self, login_url: str, error: str, description: str) -> None:
         super().__init__(f"Salesforce login at {login_url} failed: {error}: {description}")
         self.login_url, self.error = login_url, error
+
+
+class DescribeError(SalesforceTapError):
+    """Discovery could not read an sObject's `describe`; names the sObject, URL and last problem."""
+
+    def __init__(self, sobject: str, url: str, problem: str) -> None:
+        super().__init__(f"Stream {sobject}: could not describe it at {url}: {problem}")
+        self.sobject, self.url = sobject, url

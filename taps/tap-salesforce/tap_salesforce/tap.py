@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from singer_sdk import Tap
 from singer_sdk import typing as th
 from singer_sdk.contrib.msgspec import MsgSpecWriter
@@ -78,17 +77,7 @@ class TapSalesforce(Tap):
         return streams
 
     def _describe(self, url: str, name: str) -> dict[str, Any]:
-        session = self.salesforce_session
-        for _ in range(2):  # one retry after a session refresh
-            response = session.http.get(url, auth=session, timeout=60)
-            if response.status_code == 401:
-                session.invalidate()
-                continue
-            break
-        if response.status_code != 200:
-            raise ApiRequestError(name, response.status_code, "DESCRIBE_FAILED",
-                                  redact.REDACTOR.redact(response.text[:500]))
-        return orjson.loads(response.content)
+        return self.salesforce_session.get_json(url, name)  # type: ignore[no-any-return]
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ class TapRun:
     returncode: int
     messages: list[dict[str, Any]]
     stderr: str
+    stdout: str
     records: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     state: dict[str, Any] | None = None
 
@@ -43,7 +44,9 @@ def run_tap(workdir: Path, config: dict[str, Any], state: dict[str, Any] | None 
         state_path.write_text(json.dumps(state))
         args += ["--state", str(state_path)]
     proc = subprocess.run(args, capture_output=True, timeout=timeout, check=False)
-    run = TapRun(proc.returncode, [], proc.stderr.decode("utf-8", "replace"))
+    run = TapRun(proc.returncode, [], proc.stderr.decode("utf-8", "replace"), proc.stdout.decode())
+    if "--discover" in extra or "--about" in extra:
+        return run
     for line in proc.stdout.splitlines():
         if not line.strip():
             continue

@@ -43,6 +43,7 @@ class Sessions:
         self.session_seconds = session_seconds
         self._tokens: dict[str, float] = {}
         self._lock = threading.Lock()
+        self.issued = 0
 
     def grant(self, form: Mapping[str, str], instance_url: str) -> dict[str, str]:
         """Check a token request (client credentials, or password + security token) and issue a session."""
@@ -65,6 +66,7 @@ class Sessions:
         issued = time.time()
         with self._lock:
             self._tokens[token] = issued + self.session_seconds
+            self.issued += 1
             if len(self._tokens) > 10_000:
                 self._tokens = {t: exp for t, exp in self._tokens.items() if exp > issued}
         return {"access_token": token, "instance_url": instance_url,
@@ -83,6 +85,11 @@ class Sessions:
             expires = self._tokens.get(token.strip())
         if expires is None or expires < time.time():
             raise invalid_session()
+
+    def known_tokens(self) -> list[str]:
+        """Every token issued and not yet pruned (tests check that none leaks into logs)."""
+        with self._lock:
+            return list(self._tokens)
 
     def revoke(self, token: str) -> None:
         """End a session (`POST /services/oauth2/revoke`)."""

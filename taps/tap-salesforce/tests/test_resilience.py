@@ -1,0 +1,143 @@
+"""Resilience: injected HTTP faults, the daily API limit, expiring sessions, rejected queries, stale
+bookmarks; and that no STATE ever covers a record not yet emitted."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from concord_sandbox.apis.salesforce.live import FaultInjector, LiveEmulator, start_emulator
+from sf_tap_runner import TapRun, run_tap
+
+FAST_RETRIES = {"backoff_base_seconds": 0.01, "backoff_max_seconds": 0.2, "max_retries": 12}
+
+
+def record_versions(run: TapRun) -> dict[str, dict[str, tuple[str, Any]]]:
+    """Per stream: Id → (SystemModstamp, _sdc_deleted_at) of the last copy received."""
+    out: dict[str, dict[str, tuple[str, Any]]] = {}
+    for stream, records in run.records.items():
+        out[stream] = {r["Id"]: (r["SystemModstamp"], r["_sdc_deleted_at"]) for r in records}
+    return out
+
+
+def assert_state_never_ahead(run: TapRun) -> None:
+    """Each STATE's bookmark for a stream is a version already emitted on that stream (or an input bookmark)."""
+    seen: dict[str, str] = {}
+    for msg in run.messages:
+        if msg["type"] == "RECORD":
+            stamp = msg["record"]["SystemModstamp"]
+            seen[msg["stream"]] = max(seen.get(msg["stream"], stamp), stamp)
+        elif msg["type"] == "STATE":
+            for stream, mark in msg["value"].get("bookmarks", {}).items():
+                if stream in seen:
+                    assert mark["replication_key_value"] <= seen[stream], (stream, mark, seen[stream])
+
+
+@pytest.fixture
+def clean_run(sf_shared: LiveEmulator, tmp_path: Path) -> TapRun:
+    run = run_tap(tmp_path / "clean", sf_shared.tap_config(batch_size=200))
+    assert run.returncode == 0, run.stderr[-2000:]
+    return run
+
+
+def test_faults_do_not_change_the_record_set(clean_run: TapRun, sf_db_copy: Path, tmp_path: Path) -> None:
+    faults = FaultInjector(rate_429=0.05, rate_5xx=0.02, rate_reset=0.04, rate_truncate=0.04, seed=7)
+    emulator = start_emulator(sf_db_copy, faults)
+    try:
+        run = run_tap(tmp_path / "faulty", emulator.tap_config(batch_size=200, **FAST_RETRIES))
+    finally:
+        emulator.stop()
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert all(faults.counts[k] > 0 for k in ("429", "5xx", "reset", "truncate")), faults.counts
+    assert record_versions(run) == record_versions(clean_run)
+    assert run.state is not None and run.state["bookmarks"].keys() == clean_run.state["bookmarks"].keys()
+    assert_state_never_ahead(run)
+
+
+def test_request_limit_ends_the_run_cleanly_and_the_next_run_resumes(clean_run: TapRun, sf_db_copy: Path,
+                                                                      tmp_path: Path) -> None:
+    # 6 describes + 6 pages: the limit strikes inside the page sequence of one stream.
+    emulator = start_emulator(sf_db_copy, daily_limit=12)
+    try:
+        config = emulator.tap_config(batch_size=200)
+        first = run_tap(tmp_path / "first", config)
+        assert first.returncode == 0, first.stderr[-2000:]
+        assert "REQUEST_LIMIT_EXCEEDED" in first.stderr
+        assert_state_never_ahead(first)
+        total = sum(len(v) for v in clean_run.records.values())
+        assert 0 < sum(len(v) for v in first.records.values()) < total
+        with emulator.store.transaction() as conn:  # the next (simulated) hour falls on a new API day
+            conn.execute("update sandbox_meta set value = cast(value as integer) + 86400 where key = 'now'")
+        emulator.api.usage.daily_limit = 1_000_000
+        second = run_tap(tmp_path / "second", config, first.state)
+    finally:
+        emulator.stop()
+    assert second.returncode == 0, second.stderr[-2000:]
+    for stream, versions in record_versions(clean_run).items():
+        got = record_versions(first).get(stream, {}) | record_versions(second).get(stream, {})
+        assert got == versions, stream
+
+
+def test_expired_sessions_are_refreshed(clean_run: TapRun, sf_db_copy: Path, tmp_path: Path) -> None:
+    emulator = start_emulator(sf_db_copy, session_seconds=0.05)
+    try:
+        run = run_tap(tmp_path / "run", emulator.tap_config(batch_size=200, **FAST_RETRIES))
+        issued = emulator.api.sessions.issued
+    finally:
+        emulator.stop()
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert issued > 1
+    assert record_versions(run) == record_versions(clean_run)
+
+
+def test_rejected_query_fails_fast_naming_stream_and_query(sf_shared: LiveEmulator, tmp_path: Path) -> None:
+    config = sf_shared.tap_config(streams=["Account"], **FAST_RETRIES)
+    discovered = run_tap(tmp_path / "discover", config, None, "--discover")
+    assert discovered.returncode == 0, discovered.stderr[-2000:]
+    catalog = json.loads(discovered.stdout)
+    entry = catalog["streams"][0]
+    entry["schema"]["properties"]["Retired_Field__c"] = {"type": ["string", "null"]}
+    entry["metadata"].append({"breadcrumb": ["properties", "Retired_Field__c"],
+                              "metadata": {"inclusion": "available", "selected": True}})
+    for item in entry["metadata"]:
+        if item["breadcrumb"] == []:
+            item["metadata"]["selected"] = True
+    (tmp_path / "catalog.json").write_text(json.dumps(catalog))
+    before = sf_shared.api.usage.remaining()
+    run = run_tap(tmp_path / "sync", config, None, "--catalog", str(tmp_path / "catalog.json"))
+    assert run.returncode != 0
+    assert "Stream Account" in run.stderr and "INVALID_FIELD" in run.stderr
+    assert "SELECT Id" in run.stderr and "Retired_Field__c" in run.stderr
+    assert "Stream Account: retry" not in run.stderr
+    assert before - sf_shared.api.usage.remaining() <= 2  # one describe, one query: no retries
+
+
+def test_bookmark_older_than_the_recycle_bin_asks_for_a_full_resync(sf_shared: LiveEmulator, tmp_path: Path) -> None:
+    state = {"bookmarks": {"Contact": {"replication_key": "SystemModstamp",
+                                       "replication_key_value": "2025-11-01T00:00:00.000+00:00"}}}
+    run = run_tap(tmp_path / "run", sf_shared.tap_config(streams=["Contact"]), state)
+    assert run.returncode != 0
+    assert "Stream Contact" in run.stderr and "full re-sync" in run.stderr
+    assert not run.records.get("Contact")
+
+
+def test_secrets_never_reach_the_logs(sf_db_copy: Path, tmp_path: Path) -> None:
+    faults = FaultInjector(rate_429=0.1, rate_5xx=0.1, rate_truncate=0.05, seed=5)
+    emulator = start_emulator(sf_db_copy, faults, session_seconds=0.05)
+    creds = emulator.store.credentials("salesforce")
+    try:
+        config = emulator.tap_config(username=creds["username"], password=creds["password"],
+                                     security_token=creds["security_token"], batch_size=500, **FAST_RETRIES)
+        good = run_tap(tmp_path / "good", config)
+        bad = run_tap(tmp_path / "bad", {**config, "password": "Wrong-" + creds["password"]})
+        tokens = emulator.api.sessions.known_tokens()
+    finally:
+        emulator.stop()
+    assert good.returncode == 0, good.stderr[-2000:]
+    assert bad.returncode != 0 and "invalid_grant" in bad.stderr
+    logs = good.stderr + bad.stderr
+    for secret in (creds["client_secret"], creds["password"], creds["security_token"], *tokens):
+        assert secret not in logs
+    assert "Backing off" in logs or "retry" in logs  # the faults were logged, without secrets
