@@ -57,3 +57,32 @@ def run_tap(workdir: Path, config: dict[str, Any], state: dict[str, Any] | None 
         elif msg["type"] == "STATE":
             run.state = msg["value"]
     return run
+
+
+def run_tap_in_process(config: dict[str, Any], state: dict[str, Any] | None = None,
+                       catalog: dict[str, Any] | None = None) -> TapRun:
+    """Run a full sync in this process (no interpreter start-up), capturing the Singer messages it writes.
+
+    Exceptions propagate; `returncode` is 0 when the sync returns.
+    """
+    import contextlib
+    import io
+
+    from tap_salesforce.tap import TapSalesforce
+
+    tap = TapSalesforce(config=config, state=state, catalog=catalog)
+    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    with contextlib.redirect_stdout(out):
+        tap.sync_all()
+        out.flush()
+    text = out.buffer.getvalue().decode()  # type: ignore[attr-defined]
+    run = TapRun(0, [], "", text)
+    for line in text.splitlines():
+        if line.strip():
+            msg = json.loads(line)
+            run.messages.append(msg)
+            if msg["type"] == "RECORD":
+                run.records[msg["stream"]].append(msg["record"])
+            elif msg["type"] == "STATE":
+                run.state = msg["value"]
+    return run

@@ -10,7 +10,7 @@ from pathlib import Path
 import requests
 from concord_sandbox.apis.salesforce.live import LiveEmulator
 from concord_sandbox.apis.salesforce.records import merge_records
-from sf_tap_runner import run_tap
+from sf_tap_runner import run_tap_in_process
 
 STREAMS = ("Account", "Contact", "Opportunity", "User", "Product2", "OpportunityLineItem")
 
@@ -81,14 +81,14 @@ def _hour_of_activity(emulator: LiveEmulator) -> None:
 
 def test_sync_advance_sync_delivers_exactly_the_changes(sf_private: LiveEmulator, tmp_path: Path) -> None:
     config = sf_private.tap_config(batch_size=200)
-    first = run_tap(tmp_path / "first", config)
+    first = run_tap_in_process(config)
     assert first.returncode == 0, first.stderr[-2000:]
     before = _visible(sf_private.store.path)
     assert {s: first.ids(s) for s in STREAMS} == {s: set(before[s]) for s in STREAMS}
 
     _hour_of_activity(sf_private)
     after = _visible(sf_private.store.path)
-    second = run_tap(tmp_path / "second", config, first.state)
+    second = run_tap_in_process(config, first.state)
     assert second.returncode == 0, second.stderr[-2000:]
 
     for stream in STREAMS:
@@ -112,8 +112,8 @@ def test_sync_advance_sync_delivers_exactly_the_changes(sf_private: LiveEmulator
 
 def test_rerun_from_final_state_only_rereads_the_bookmark_instant(sf_shared: LiveEmulator, tmp_path: Path) -> None:
     config = sf_shared.tap_config()
-    first = run_tap(tmp_path / "first", config)
-    again = run_tap(tmp_path / "again", config, first.state)
+    first = run_tap_in_process(config)
+    again = run_tap_in_process(config, first.state)
     assert again.returncode == 0
     for stream in STREAMS:
         bookmark = first.bookmark(stream)

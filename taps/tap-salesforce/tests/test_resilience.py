@@ -3,13 +3,14 @@ bookmarks; and that no STATE ever covers a record not yet emitted."""
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 from concord_sandbox.apis.salesforce.live import FaultInjector, LiveEmulator, start_emulator
-from sf_tap_runner import TapRun, run_tap
+from sf_tap_runner import TapRun, run_tap, run_tap_in_process
+from tap_salesforce.errors import BookmarkTooOldError, QueryRejectedError
+from tap_salesforce.tap import TapSalesforce
 
 FAST_RETRIES = {"backoff_base_seconds": 0.01, "backoff_max_seconds": 0.2, "max_retries": 12}
 
@@ -37,7 +38,7 @@ def assert_state_never_ahead(run: TapRun) -> None:
 
 @pytest.fixture
 def clean_run(sf_shared: LiveEmulator, tmp_path: Path) -> TapRun:
-    run = run_tap(tmp_path / "clean", sf_shared.tap_config(batch_size=200))
+    run = run_tap_in_process(sf_shared.tap_config(batch_size=200))
     assert run.returncode == 0, run.stderr[-2000:]
     return run
 
@@ -46,7 +47,7 @@ def test_faults_do_not_change_the_record_set(clean_run: TapRun, sf_db_copy: Path
     faults = FaultInjector(rate_429=0.05, rate_5xx=0.02, rate_reset=0.04, rate_truncate=0.04, seed=7)
     emulator = start_emulator(sf_db_copy, faults)
     try:
-        run = run_tap(tmp_path / "faulty", emulator.tap_config(batch_size=200, **FAST_RETRIES))
+        run = run_tap_in_process(emulator.tap_config(batch_size=200, **FAST_RETRIES))
     finally:
         emulator.stop()
     assert run.returncode == 0, run.stderr[-3000:]
@@ -71,7 +72,7 @@ def test_request_limit_ends_the_run_cleanly_and_the_next_run_resumes(clean_run: 
         with emulator.store.transaction() as conn:  # the next (simulated) hour falls on a new API day
             conn.execute("update sandbox_meta set value = cast(value as integer) + 86400 where key = 'now'")
         emulator.api.usage.daily_limit = 1_000_000
-        second = run_tap(tmp_path / "second", config, first.state)
+        second = run_tap_in_process(config, first.state)
     finally:
         emulator.stop()
     assert second.returncode == 0, second.stderr[-2000:]
@@ -83,7 +84,7 @@ def test_request_limit_ends_the_run_cleanly_and_the_next_run_resumes(clean_run: 
 def test_expired_sessions_are_refreshed(clean_run: TapRun, sf_db_copy: Path, tmp_path: Path) -> None:
     emulator = start_emulator(sf_db_copy, session_seconds=0.05)
     try:
-        run = run_tap(tmp_path / "run", emulator.tap_config(batch_size=200, **FAST_RETRIES))
+        run = run_tap_in_process(emulator.tap_config(batch_size=200, **FAST_RETRIES))
         issued = emulator.api.sessions.issued
     finally:
         emulator.stop()
@@ -92,11 +93,10 @@ def test_expired_sessions_are_refreshed(clean_run: TapRun, sf_db_copy: Path, tmp
     assert record_versions(run) == record_versions(clean_run)
 
 
-def test_rejected_query_fails_fast_naming_stream_and_query(sf_shared: LiveEmulator, tmp_path: Path) -> None:
+def test_rejected_query_fails_fast_naming_stream_and_query(sf_shared: LiveEmulator) -> None:
+    """A catalog naming a field the org no longer has: INVALID_FIELD, no retries, stream and query named."""
     config = sf_shared.tap_config(streams=["Account"], **FAST_RETRIES)
-    discovered = run_tap(tmp_path / "discover", config, None, "--discover")
-    assert discovered.returncode == 0, discovered.stderr[-2000:]
-    catalog = json.loads(discovered.stdout)
+    catalog = TapSalesforce(config=config).catalog_dict
     entry = catalog["streams"][0]
     entry["schema"]["properties"]["Retired_Field__c"] = {"type": ["string", "null"]}
     entry["metadata"].append({"breadcrumb": ["properties", "Retired_Field__c"],
@@ -104,23 +104,20 @@ def test_rejected_query_fails_fast_naming_stream_and_query(sf_shared: LiveEmulat
     for item in entry["metadata"]:
         if item["breadcrumb"] == []:
             item["metadata"]["selected"] = True
-    (tmp_path / "catalog.json").write_text(json.dumps(catalog))
     before = sf_shared.api.usage.remaining()
-    run = run_tap(tmp_path / "sync", config, None, "--catalog", str(tmp_path / "catalog.json"))
-    assert run.returncode != 0
-    assert "Stream Account" in run.stderr and "INVALID_FIELD" in run.stderr
-    assert "SELECT Id" in run.stderr and "Retired_Field__c" in run.stderr
-    assert "Stream Account: retry" not in run.stderr
+    with pytest.raises(QueryRejectedError) as caught:
+        run_tap_in_process(config, catalog=catalog)
+    assert caught.value.stream == "Account" and caught.value.error_code == "INVALID_FIELD"
+    assert "Retired_Field__c" in caught.value.soql and caught.value.soql in str(caught.value)
     assert before - sf_shared.api.usage.remaining() <= 2  # one describe, one query: no retries
 
 
-def test_bookmark_older_than_the_recycle_bin_asks_for_a_full_resync(sf_shared: LiveEmulator, tmp_path: Path) -> None:
+def test_bookmark_older_than_the_recycle_bin_asks_for_a_full_resync(sf_shared: LiveEmulator) -> None:
     state = {"bookmarks": {"Contact": {"replication_key": "SystemModstamp",
                                        "replication_key_value": "2025-11-01T00:00:00.000+00:00"}}}
-    run = run_tap(tmp_path / "run", sf_shared.tap_config(streams=["Contact"]), state)
-    assert run.returncode != 0
-    assert "Stream Contact" in run.stderr and "full re-sync" in run.stderr
-    assert not run.records.get("Contact")
+    with pytest.raises(BookmarkTooOldError) as caught:
+        run_tap_in_process(sf_shared.tap_config(streams=["Contact"]), state)
+    assert caught.value.stream == "Contact" and "full re-sync" in str(caught.value)
 
 
 def test_secrets_never_reach_the_logs(sf_db_copy: Path, tmp_path: Path) -> None:
