@@ -13,6 +13,7 @@ Contract:
 from __future__ import annotations
 
 import random
+import time
 from collections.abc import Generator, Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -134,6 +135,8 @@ class SalesforceStream(RESTStream[str | None]):
         if status == 401:
             self.session.invalidate(_bearer(response.request))
             raise RetriableAPIError(f"Stream {self.name}: session expired ({error_code}); logging in again", response)
+        if status == 429:
+            self._honour_retry_after(response)
         if status == 429 or status >= 500 or error_code in ("SERVER_UNAVAILABLE", "UNABLE_TO_LOCK_ROW"):
             raise RetriableAPIError(f"Stream {self.name}: HTTP {status} {error_code or response.reason}", response)
         if error_code == "REQUEST_LIMIT_EXCEEDED":
@@ -141,6 +144,12 @@ class SalesforceStream(RESTStream[str | None]):
         if error_code in _REJECTED_QUERY:
             raise QueryRejectedError(self.name, self._soql, error_code, message)
         raise ApiRequestError(self.name, status, error_code or response.reason, message)
+
+    def _honour_retry_after(self, response: requests.Response) -> None:
+        """Wait what a 429's `Retry-After` asks (capped at `backoff_max_seconds`) before the jittered backoff."""
+        value = response.headers.get("Retry-After", "")
+        if value.isdigit():
+            time.sleep(min(float(value), float(self.config.get("backoff_max_seconds", 60.0))))
 
     def backoff_wait_generator(self) -> Generator[float, None, None]:
         """Exponential waits from `backoff_base_seconds`, capped at `backoff_max_seconds` (jitter applied after)."""

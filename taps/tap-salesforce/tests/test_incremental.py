@@ -1,10 +1,14 @@
-"""Incremental correctness: after a sync, an hour of CRM activity, and a sync from the emitted state, exactly
-the changed, deleted and merged records arrive (plus re-reads of records stamped at the bookmark itself),
+"""Incremental correctness: sync; `concord sandbox advance --hours 1` plus writes through the REST API
+(deletions, merges, a 250-record tie that straddles a page boundary); sync from the emitted state. Exactly the
+changed, deleted and merged records arrive (plus re-reads of records stamped at the bookmark instant itself),
 none missed at page boundaries."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
+import subprocess
+import sys
 from pathlib import Path
 
 import requests
@@ -43,8 +47,17 @@ def _advance_clock(emulator: LiveEmulator, seconds: int) -> None:
         conn.execute("update sandbox_meta set value = cast(value as integer) + ? where key = 'now'", (seconds,))
 
 
-def _hour_of_activity(emulator: LiveEmulator) -> None:
-    """Changes through the emulator's REST API (as users and integrations make them) over one simulated hour.
+def _advance_one_hour(db: Path) -> None:
+    """`concord sandbox advance --hours 1` on the sandbox at `db` (the emulator keeps serving it)."""
+    concord = str(Path(sys.executable).with_name("concord"))
+    env = {**os.environ, "CONCORD_SANDBOX_DIR": str(db.parent)}
+    proc = subprocess.run([concord, "sandbox", "advance", "--hours", "1"], env=env, capture_output=True,
+                          timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+
+
+def _writes_through_the_api(emulator: LiveEmulator) -> dict[str, list[str]]:
+    """Changes through the emulator's REST API (as users and integrations make them) over 40 minutes.
 
     250 Contacts change in the same second, so the sync sees a page boundary (batch 200) inside a tie.
     """
@@ -76,7 +89,7 @@ def _hour_of_activity(emulator: LiveEmulator) -> None:
     created = http.post(f"{base}/sobjects/Contact/", json={"LastName": "Newcomer", "AccountId": accounts[3]},
                         timeout=10)
     assert created.status_code == 201
-    _advance_clock(emulator, 1200)
+    return {"deleted": accounts[:3], "merged": accounts[4:6], "created": [created.json()["id"]]}
 
 
 def test_sync_advance_sync_delivers_exactly_the_changes(sf_private: LiveEmulator, tmp_path: Path) -> None:
@@ -86,7 +99,8 @@ def test_sync_advance_sync_delivers_exactly_the_changes(sf_private: LiveEmulator
     before = _visible(sf_private.store.path)
     assert {s: first.ids(s) for s in STREAMS} == {s: set(before[s]) for s in STREAMS}
 
-    _hour_of_activity(sf_private)
+    _advance_one_hour(sf_private.store.path)
+    written = _writes_through_the_api(sf_private)
     after = _visible(sf_private.store.path)
     second = run_tap_in_process(config, first.state)
     assert second.returncode == 0, second.stderr[-2000:]
@@ -98,13 +112,13 @@ def test_sync_advance_sync_delivers_exactly_the_changes(sf_private: LiveEmulator
         arrived = second.ids(stream)
         assert changed <= arrived, f"{stream}: missed {sorted(changed - arrived)[:5]}"
         assert arrived - changed <= at_bookmark, f"{stream}: unexpected {sorted(arrived - changed - at_bookmark)[:5]}"
-    assert len([i for i in second.ids("Contact") if i not in before["Contact"]]) == 1
+    assert written["created"][0] in second.ids("Contact")
 
     deleted = {r["Id"]: r for r in second.records["Account"] if r["_sdc_deleted_at"]}
-    assert len(deleted) == 5  # three deletions, two merge losers
-    merged = [r for r in deleted.values() if r["MasterRecordId"]]
-    assert len(merged) == 2 and all(r["IsDeleted"] for r in deleted.values())
-    assert all(r["_sdc_deleted_at"] == r["SystemModstamp"] for r in deleted.values())
+    assert set(written["deleted"] + written["merged"]) <= set(deleted)
+    assert all(deleted[i]["MasterRecordId"] for i in written["merged"])
+    assert not any(deleted[i]["MasterRecordId"] for i in written["deleted"])
+    assert all(r["IsDeleted"] and r["_sdc_deleted_at"] == r["SystemModstamp"] for r in deleted.values())
     # Every record carries its version; bookmarks only move forward.
     assert all(r["SystemModstamp"] for recs in second.records.values() for r in recs)
     assert all(second.bookmark(s) >= first.bookmark(s) for s in STREAMS)

@@ -25,8 +25,9 @@ from concord_sandbox.store import Store
 
 NAME = "salesforce"
 API_VERSION = "62.0"
-# The token endpoint is where clients recover from injected faults' 401s, so faults leave it alone.
-FAULT_EXEMPT = ("/services/oauth2/",)
+# The token endpoint is where clients recover from expired sessions, so injected faults leave it alone.
+FAULT_EXEMPT_PATHS = ("/services/oauth2/",)
+HEALTH_PATH = "/services/data"
 
 
 def build_api(store: Store, *, daily_limit: int = DEFAULT_DAILY_LIMIT, session_seconds: float = 7200.0) -> SalesforceApi:
@@ -40,7 +41,10 @@ def build_api(store: Store, *, daily_limit: int = DEFAULT_DAILY_LIMIT, session_s
 
 def create_app(store: Store, faults: Any = None, *, daily_limit: int = DEFAULT_DAILY_LIMIT,
                session_seconds: float = 7200.0) -> Any:
-    """The ASGI app serving the Salesforce REST API over `store`, wrapped by the fault injector if given."""
+    """The ASGI app serving the Salesforce REST API over `store`.
+
+    `faults` is the server's `ApiFaults`; the server wraps the app with it (so it is not applied here).
+    """
     api = build_api(store, daily_limit=daily_limit, session_seconds=session_seconds)
     app = Starlette(routes=[
         Route("/services/oauth2/token", api.token, methods=["POST"]),
@@ -48,7 +52,7 @@ def create_app(store: Store, faults: Any = None, *, daily_limit: int = DEFAULT_D
         Route("/services/data{rest:path}", api.data, methods=["GET", "POST", "PATCH", "DELETE"]),
     ], lifespan=_closing(api))
     app.state.salesforce = api
-    return faults.wrap(app, exempt=FAULT_EXEMPT) if faults is not None else app
+    return app
 
 
 def _closing(api: SalesforceApi) -> Callable[[Any], AbstractAsyncContextManager[None]]:

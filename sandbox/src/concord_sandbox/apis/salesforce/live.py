@@ -1,35 +1,29 @@
 """Running the emulator in-process: on a free loopback port in a background thread (tests, benchmarks).
 
 `serve_app(app)` starts uvicorn on 127.0.0.1 with an OS-chosen port and returns a `LiveServer` to stop;
-`LiveEmulator` bundles a store, its app and server with the tap configuration that points at it.
-`FaultInjector` is a seeded stand-in for the sandbox's fault-injection middleware with the same
-`wrap(app, exempt=…)` shape: it answers a share of requests with 429 or 5xx, resets connections mid-body,
-and truncates response bodies (valid HTTP framing, incomplete JSON).
+`LiveEmulator` bundles a store, its app and server with the tap configuration that points at it; the app is
+wrapped with the sandbox's fault injection as `concord sandbox serve` wraps it.
 """
 
 from __future__ import annotations
 
-import random
 import socket
 import tempfile
 import threading
 import time
-from collections.abc import Awaitable, Callable, MutableMapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import uvicorn
 
 from concord_sandbox.apis.salesforce.routes import SalesforceApi
+from concord_sandbox.fault_injection import ApiFaults, FaultSource, choose_fault
+from concord_sandbox.faults import FaultConfig, save_faults
 from concord_sandbox.inconsistencies import parse_rates
 from concord_sandbox.seed import DEFAULT_START, seed_company
 from concord_sandbox.store import Store
 from concord_sandbox.timefmt import parse_iso
-
-Scope = MutableMapping[str, Any]
-Message = MutableMapping[str, Any]
-ASGIApp = Callable[[Scope, Callable[[], Awaitable[Message]], Callable[[Message], Awaitable[None]]], Awaitable[None]]
 
 
 @dataclass
@@ -97,16 +91,32 @@ class LiveEmulator:
         self.store.close()
 
 
-def start_emulator(db_path: Path, faults: Any = None, **app_options: Any) -> LiveEmulator:
-    """Open the store at `db_path` and serve the Salesforce emulator over it."""
-    from concord_sandbox.apis.salesforce import create_app
+def start_emulator(db_path: Path, **app_options: Any) -> LiveEmulator:
+    """Open the store at `db_path` and serve the Salesforce emulator over it, wrapped with the sandbox's
+    fault injection exactly as `concord sandbox serve` does (faults follow the store's `sandbox_faults`)."""
+    from concord_sandbox import apis
+    from concord_sandbox.apis.salesforce import FAULT_EXEMPT_PATHS, NAME, create_app
 
+    assert apis.load_api(NAME) is not None
     store = Store(db_path)
+    faults = ApiFaults(NAME, FaultSource(db_path, NAME, refresh=0.0))
     app = create_app(store, faults, **app_options)
-    inner = app
-    while not hasattr(inner, "state"):
-        inner = inner.app
-    return LiveEmulator(store, inner.state.salesforce, serve_app(app))
+    return LiveEmulator(store, app.state.salesforce, serve_app(faults.wrap(app, FAULT_EXEMPT_PATHS)))
+
+
+def set_faults(db_path: Path, config: FaultConfig) -> None:
+    """Configure the Salesforce API's injected faults in the sandbox at `db_path`."""
+    store = Store(db_path)
+    try:
+        with store.transaction() as conn:
+            save_faults(conn, {"salesforce": config})
+    finally:
+        store.close()
+
+
+def faults_met(config: FaultConfig, requests: int) -> list[str]:
+    """The faults the first `requests` faultable requests meet (the injector's draws are deterministic)."""
+    return [f for n in range(requests) if (f := choose_fault(config, "salesforce", n)) is not None]
 
 
 _SHARED: dict[str, LiveEmulator] = {}
@@ -127,97 +137,3 @@ def shared_small_emulator() -> LiveEmulator:
             _SHARED["small"] = emulator
             atexit.register(emulator.stop)
         return _SHARED["small"]
-
-
-@dataclass
-class FaultInjector:
-    """Seeded HTTP faults: shares of 429, 5xx, connection resets and truncated bodies (each in [0, 1])."""
-
-    rate_429: float = 0.0
-    rate_5xx: float = 0.0
-    rate_reset: float = 0.0
-    rate_truncate: float = 0.0
-    seed: int = 7
-    counts: dict[str, int] = field(default_factory=lambda: {"429": 0, "5xx": 0, "reset": 0, "truncate": 0, "ok": 0})
-    _rng: random.Random = field(init=False)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def __post_init__(self) -> None:
-        self._rng = random.Random(self.seed)
-
-    def _draw(self) -> str:
-        with self._lock:
-            x = self._rng.random()
-            for name, rate in (("429", self.rate_429), ("5xx", self.rate_5xx), ("reset", self.rate_reset),
-                               ("truncate", self.rate_truncate)):
-                if x < rate:
-                    self.counts[name] += 1
-                    return name
-                x -= rate
-            self.counts["ok"] += 1
-            return "ok"
-
-    def wrap(self, app: ASGIApp, exempt: tuple[str, ...] = ()) -> ASGIApp:
-        """`app` with faults injected on every HTTP request whose path does not start with an exempt prefix."""
-
-        async def faulty(scope: Scope, receive: Callable[[], Awaitable[Message]],
-                         send: Callable[[Message], Awaitable[None]]) -> None:
-            if scope["type"] != "http" or scope["path"].startswith(exempt):
-                await app(scope, receive, send)
-                return
-            fault = self._draw()
-            if fault == "429":
-                await _plain(send, 429, b'[{"message":"Too many requests","errorCode":"REQUEST_RATE_EXCEEDED"}]')
-                return
-            if fault == "5xx":
-                await _plain(send, 503, b'[{"message":"Server unavailable","errorCode":"SERVER_UNAVAILABLE"}]')
-                return
-            if fault == "ok":
-                await app(scope, receive, send)
-                return
-            await app(scope, receive, _Cutter(send, reset=fault == "reset"))
-
-        faulty.state = getattr(app, "state", None)  # type: ignore[attr-defined]
-        faulty.app = app  # type: ignore[attr-defined]
-        return faulty
-
-
-async def _plain(send: Callable[[Message], Awaitable[None]], status: int, body: bytes) -> None:
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
-    await send({"type": "http.response.body", "body": body})
-
-
-class ConnectionResetByFault(Exception):
-    """Raised inside the server to drop a connection mid-response (uvicorn closes the socket)."""
-
-
-class _Cutter:
-    """A `send` that keeps half of the body: truncated (consistent Content-Length) or reset (connection dropped)."""
-
-    def __init__(self, send: Callable[[Message], Awaitable[None]], *, reset: bool) -> None:
-        self.send, self.reset = send, reset
-        self.start: Message | None = None
-        self.body = b""
-
-    async def __call__(self, message: Message) -> None:
-        if message["type"] == "http.response.start":
-            self.start = message
-            return
-        if message["type"] != "http.response.body":
-            await self.send(message)
-            return
-        self.body += message.get("body", b"")
-        if message.get("more_body"):
-            return
-        assert self.start is not None
-        cut = self.body[: len(self.body) // 2]
-        headers = [(k, v) for k, v in self.start.get("headers", []) if k.lower() != b"content-length"]
-        if self.reset:
-            headers.append((b"content-length", str(len(self.body)).encode()))
-            await self.send({**self.start, "headers": headers})
-            await self.send({"type": "http.response.body", "body": cut, "more_body": True})
-            raise ConnectionResetByFault("connection reset by the fault injector")
-        headers.append((b"content-length", str(len(cut)).encode()))
-        await self.send({**self.start, "headers": headers})
-        await self.send({"type": "http.response.body", "body": cut})

@@ -1,27 +1,23 @@
-"""Writes to sObject records at the simulated time: create, update, delete, merge, upsert by external id.
+"""Writes to sObject records: create, update, delete, merge, find by external id.
 
-These follow the store contract in sandbox/MODEL.md (every change stamps `LastModifiedDate` and
-`SystemModstamp` with the clock; deletions keep the row with `IsDeleted = 1` and `_deleted_at`; a merge loser
-also gets `MasterRecordId`). Values are checked against the field's describe metadata; a problem raises
-`SalesforceApiError` with the vendor's error code naming the field. The sandbox core's shared write functions
-(with ground-truth repair detection) replace these once they exist: keep the signatures identical.
+Values are first checked against the field's describe metadata (a problem raises `SalesforceApiError` with the
+vendor's error code naming the field), then applied through the sandbox's write hook
+(`concord_sandbox.writes`), which stamps the simulated time and marks ground-truth instances repaired.
 """
 
 from __future__ import annotations
 
-import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
-import orjson
-
+from concord_sandbox import writes
 from concord_sandbox.apis.salesforce.errors import SalesforceApiError, not_found
 from concord_sandbox.apis.salesforce.objects import Field, SObject
-from concord_sandbox.ids import salesforce_id
-from concord_sandbox.store import Store, set_meta
-from concord_sandbox.timefmt import sf
+from concord_sandbox.errors import InvalidWriteError, RecordNotFoundError
+from concord_sandbox.store import Store
 
-INTEGRATION_USER = "005Dn0000000001IAA"
 _NUMERIC = {"currency", "double", "percent"}
 
 
@@ -73,85 +69,49 @@ def _columns(sobject: SObject, fields: dict[str, Any], *, creating: bool) -> dic
     return dict(coerce(sobject, k, v, creating=creating) for k, v in fields.items() if k != "attributes")
 
 
-def _live(conn: sqlite3.Connection, sobject: SObject, record_id: str) -> None:
-    row = conn.execute(f'select {"IsDeleted" if sobject.has_is_deleted else "0"} from "{sobject.name}" '
-                       "where Id = ?", (record_id,)).fetchone()
-    if row is None:
-        raise not_found(f"Provided external ID field does not exist or is not accessible: {record_id}")
-    if row[0]:
-        raise SalesforceApiError(400, "ENTITY_IS_DELETED", "entity is deleted", [])
-
-
-def _stamp(sobject: SObject, ts: str) -> dict[str, Any]:
-    stamp: dict[str, Any] = {"LastModifiedDate": ts, "SystemModstamp": ts}
-    if sobject.lookup("LastModifiedById"):
-        stamp["LastModifiedById"] = INTEGRATION_USER
-    return stamp
-
-
-def _set(conn: sqlite3.Connection, table: str, record_id: str, columns: dict[str, Any]) -> None:
-    assignments = ", ".join(f'"{c}" = ?' for c in columns)
-    conn.execute(f'update "{table}" set {assignments} where Id = ?', (*columns.values(), record_id))
+@contextmanager
+def _vendor_errors(store: Store, sobject: SObject, record_id: str) -> Iterator[None]:
+    """Map the store's write errors to the vendor's error codes."""
+    try:
+        yield
+    except RecordNotFoundError:
+        with store.lock:
+            exists = store.conn.execute(f'select 1 from "{sobject.name}" where Id = ?', (record_id,)).fetchone()
+        if exists:
+            raise SalesforceApiError(400, "ENTITY_IS_DELETED", "entity is deleted", []) from None
+        raise not_found(f"Provided external ID field does not exist or is not accessible: {record_id}") from None
+    except InvalidWriteError as exc:
+        code = "REQUIRED_FIELD_MISSING" if "required" in exc.reason else "INVALID_OPERATION"
+        raise SalesforceApiError(400, code, f"{exc.field}: {exc.reason}", [exc.field]) from None
 
 
 def update_record(store: Store, sobject: SObject, record_id: str, fields: dict[str, Any]) -> None:
-    """Update a live record's fields at the simulated time."""
+    """Update a live record's fields at the simulated time (ground-truth repairs are detected)."""
     columns = _columns(sobject, fields, creating=False)
     columns.pop("Id", None)
-    with store.transaction() as conn:
-        _live(conn, sobject, record_id)
-        _set(conn, sobject.name, record_id, {**columns, **_stamp(sobject, sf(store_now(conn)))})
+    with _vendor_errors(store, sobject, record_id):
+        writes.salesforce_update(store, sobject.name, record_id, columns)
 
 
 def create_record(store: Store, sobject: SObject, fields: dict[str, Any]) -> str:
     """Insert a record at the simulated time; returns its new 18-character Id."""
     columns = _columns(sobject, fields, creating=True)
-    with store.transaction() as conn:
-        ts = sf(store_now(conn))
-        record_id = salesforce_id(sobject.name, _next_counter(conn, f"sf.{sobject.name}"))
-        row: dict[str, Any] = {"Id": record_id, **columns, "CreatedDate": ts, **_stamp(sobject, ts)}
-        if sobject.lookup("CreatedById"):
-            row["CreatedById"] = INTEGRATION_USER
-        if sobject.name in ("Contact", "User") and "Name" not in row:
-            row["Name"] = " ".join(p for p in (row.get("FirstName"), row.get("LastName")) if p)
-        missing = [f.name for f in sobject.fields
-                   if not f.nillable and f.createable and row.get(f.name) is None and f.type != "boolean"]
-        if missing:
-            raise SalesforceApiError(400, "REQUIRED_FIELD_MISSING",
-                                     f"Required fields are missing: [{', '.join(missing)}]", missing)
-        names = ", ".join(f'"{c}"' for c in row)
-        conn.execute(f'insert into "{sobject.name}" ({names}) values ({", ".join("?" for _ in row)})',
-                     tuple(row.values()))
-    return record_id
+    if sobject.name in ("Contact",) and "Name" not in columns and sobject.lookup("Name"):
+        columns["Name"] = " ".join(str(p) for p in (columns.get("FirstName"), columns.get("LastName")) if p)
+    with _vendor_errors(store, sobject, "(new)"):
+        return writes.salesforce_create(store, sobject.name, columns)
 
 
 def delete_record(store: Store, sobject: SObject, record_id: str) -> None:
     """Move a live record to the recycle bin (IsDeleted, `_deleted_at` = the clock)."""
-    if not sobject.has_is_deleted:
-        raise SalesforceApiError(400, "INVALID_OPERATION", f"{sobject.name} records cannot be deleted", [])
-    with store.transaction() as conn:
-        _live(conn, sobject, record_id)
-        ts = sf(store_now(conn))
-        _set(conn, sobject.name, record_id, {"IsDeleted": 1, "_deleted_at": ts, **_stamp(sobject, ts)})
+    with _vendor_errors(store, sobject, record_id):
+        writes.salesforce_delete(store, sobject.name, record_id)
 
 
 def merge_records(store: Store, sobject: SObject, master_id: str, loser_ids: list[str]) -> None:
-    """Merge losers into the master: losers deleted with `MasterRecordId`, their Contacts/Opportunities
-    re-parented to the master (each re-parented child gets a new modstamp), the master touched."""
-    if sobject.lookup("MasterRecordId") is None:
-        raise SalesforceApiError(400, "INVALID_OPERATION", f"{sobject.name} records cannot be merged", [])
-    with store.transaction() as conn:
-        ts = sf(store_now(conn))
-        _live(conn, sobject, master_id)
-        for loser in loser_ids:
-            _live(conn, sobject, loser)
-            _set(conn, sobject.name, loser,
-                 {"IsDeleted": 1, "_deleted_at": ts, "MasterRecordId": master_id, **_stamp(sobject, ts)})
-            if sobject.name == "Account":
-                for child in ("Contact", "Opportunity"):
-                    conn.execute(f'update "{child}" set AccountId = ?, LastModifiedDate = ?, SystemModstamp = ? '
-                                 "where AccountId = ? and IsDeleted = 0", (master_id, ts, ts, loser))
-        _set(conn, sobject.name, master_id, _stamp(sobject, ts))
+    """Merge losers into the master (losers deleted with `MasterRecordId`, children re-parented)."""
+    with _vendor_errors(store, sobject, master_id):
+        writes.salesforce_merge(store, sobject.name, master_id, loser_ids)
 
 
 def find_by_external_id(store: Store, sobject: SObject, field_name: str, value: str) -> str | None:
@@ -168,17 +128,3 @@ def find_by_external_id(store: Store, sobject: SObject, field_name: str, value: 
         raise SalesforceApiError(300, "MULTIPLE_CHOICES", f"More than one {sobject.name} has {f.name} = {value}",
                                  [f.name])
     return rows[0][0] if rows else None
-
-
-def store_now(conn: sqlite3.Connection) -> int:
-    """The simulated clock read inside the write transaction."""
-    return int(conn.execute("select value from sandbox_meta where key = 'now'").fetchone()[0])
-
-
-def _next_counter(conn: sqlite3.Connection, name: str) -> int:
-    row = conn.execute("select value from sandbox_meta where key = 'counters'").fetchone()
-    counters: dict[str, int] = orjson.loads(row[0]) if row else {}
-    n = counters.get(name, 0) + 1
-    counters[name] = n
-    set_meta(conn, "counters", orjson.dumps(counters, option=orjson.OPT_SORT_KEYS).decode())
-    return n
