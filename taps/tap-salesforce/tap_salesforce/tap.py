@@ -6,20 +6,20 @@ from typing import Any
 
 from singer_sdk import Tap
 from singer_sdk import typing as th
-from singer_sdk.contrib.msgspec import MsgSpecWriter
 
 from tap_salesforce import redact
 from tap_salesforce.auth import SalesforceSession
 from tap_salesforce.client import SalesforceStream
 from tap_salesforce.errors import ApiRequestError
 from tap_salesforce.streams import STREAM_TYPES
+from tap_salesforce.writer import FlushAtStateWriter
 
 
 class TapSalesforce(Tap):
     """Extracts Salesforce sObjects incrementally (`SystemModstamp`), with deletions and merges."""
 
     name = "tap-salesforce"
-    message_writer_class = MsgSpecWriter
+    message_writer_class = FlushAtStateWriter
 
     config_jsonschema = th.PropertiesList(
         th.Property("instance_url", th.StringType,
