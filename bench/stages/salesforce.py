@@ -50,12 +50,8 @@ def _emulator(ctx: Context) -> LiveEmulator:
 
 
 def _session(emulator: LiveEmulator) -> requests.Session:
-    creds = emulator.store.credentials("salesforce")
-    token = requests.post(f"{emulator.base_url}/services/oauth2/token", data={
-        "grant_type": "client_credentials", "client_id": creds["client_id"],
-        "client_secret": creds["client_secret"]}, timeout=30).json()["access_token"]
     http = requests.Session()
-    http.headers["Authorization"] = f"Bearer {token}"
+    http.headers["Authorization"] = f"Bearer {emulator.access_token()}"
     return http
 
 

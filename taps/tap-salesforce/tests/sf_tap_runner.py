@@ -24,6 +24,18 @@ class TapRun:
     records: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
     state: dict[str, Any] | None = None
 
+    def read_messages(self, text: str) -> None:
+        """Collect the Singer messages in `text` (one JSON object per line)."""
+        for line in text.splitlines():
+            if not line.strip():
+                continue
+            msg = json.loads(line)
+            self.messages.append(msg)
+            if msg["type"] == "RECORD":
+                self.records[msg["stream"]].append(msg["record"])
+            elif msg["type"] == "STATE":
+                self.state = msg["value"]
+
     def ids(self, stream: str) -> set[str]:
         return {r["Id"] for r in self.records.get(stream, [])}
 
@@ -45,17 +57,8 @@ def run_tap(workdir: Path, config: dict[str, Any], state: dict[str, Any] | None 
         args += ["--state", str(state_path)]
     proc = subprocess.run(args, capture_output=True, timeout=timeout, check=False)
     run = TapRun(proc.returncode, [], proc.stderr.decode("utf-8", "replace"), proc.stdout.decode())
-    if "--discover" in extra or "--about" in extra:
-        return run
-    for line in proc.stdout.splitlines():
-        if not line.strip():
-            continue
-        msg = json.loads(line)
-        run.messages.append(msg)
-        if msg["type"] == "RECORD":
-            run.records[msg["stream"]].append(msg["record"])
-        elif msg["type"] == "STATE":
-            run.state = msg["value"]
+    if "--discover" not in extra and "--about" not in extra:
+        run.read_messages(run.stdout)
     return run
 
 
@@ -77,12 +80,5 @@ def run_tap_in_process(config: dict[str, Any], state: dict[str, Any] | None = No
         out.flush()
     text = out.buffer.getvalue().decode()  # type: ignore[attr-defined]
     run = TapRun(0, [], "", text)
-    for line in text.splitlines():
-        if line.strip():
-            msg = json.loads(line)
-            run.messages.append(msg)
-            if msg["type"] == "RECORD":
-                run.records[msg["stream"]].append(msg["record"])
-            elif msg["type"] == "STATE":
-                run.state = msg["value"]
+    run.read_messages(text)
     return run

@@ -62,12 +62,8 @@ def _writes_through_the_api(emulator: LiveEmulator) -> dict[str, list[str]]:
     250 Contacts change in the same second, so the sync sees a page boundary (batch 200) inside a tie.
     """
     base = f"{emulator.base_url}/services/data/v62.0"
-    creds = emulator.store.credentials("salesforce")
-    token = requests.post(f"{emulator.base_url}/services/oauth2/token", data={
-        "grant_type": "client_credentials", "client_id": creds["client_id"],
-        "client_secret": creds["client_secret"]}, timeout=10).json()["access_token"]
     http = requests.Session()
-    http.headers["Authorization"] = f"Bearer {token}"
+    http.headers["Authorization"] = f"Bearer {emulator.access_token()}"
     conn = emulator.store.reader()
     contacts = [r[0] for r in conn.execute('select Id from "Contact" where IsDeleted = 0 order by Id limit 250')]
     accounts = [r[0] for r in conn.execute('select Id from "Account" where IsDeleted = 0 order by Id desc limit 8')]

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
-from concord_sandbox.apis.salesforce.live import LiveEmulator, shared_small_emulator, start_emulator
+from concord_sandbox.apis.salesforce.live import (
+    LiveEmulator,
+    copy_database,
+    shared_small_emulator,
+    start_emulator,
+)
 from sf_http_helpers import login
 
 
@@ -26,14 +30,7 @@ def sf_http(sf_emulator: LiveEmulator) -> requests.Session:
 @pytest.fixture
 def sf_writable(sf_emulator: LiveEmulator, tmp_path: Path) -> Iterator[LiveEmulator]:
     """An emulator over this test's own copy of the seeded sandbox."""
-    target = tmp_path / "sandbox.db"
-    src = sqlite3.connect(f"file:{sf_emulator.store.path}?mode=ro", uri=True)
-    dst = sqlite3.connect(target)
-    try:
-        src.backup(dst)
-    finally:
-        src.close()
-        dst.close()
+    target = copy_database(sf_emulator.store.path, tmp_path)
     emulator = start_emulator(target)
     try:
         yield emulator

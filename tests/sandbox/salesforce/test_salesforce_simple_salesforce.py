@@ -21,10 +21,7 @@ class LoopbackSession(requests.Session):
 
 
 def client(emulator: LiveEmulator) -> Salesforce:
-    creds = emulator.store.credentials("salesforce")
-    token = requests.post(f"{emulator.base_url}/services/oauth2/token", data={
-        "grant_type": "client_credentials", "client_id": creds["client_id"],
-        "client_secret": creds["client_secret"]}, timeout=10).json()["access_token"]
+    token = emulator.access_token()
     instance = emulator.base_url.replace("http://", "https://")
     return Salesforce(instance_url=instance, session_id=token, session=LoopbackSession(), version="62.0")
 

@@ -86,9 +86,36 @@ class LiveEmulator:
 
         return {**tap_config(self.base_url, self.store.credentials("salesforce")), **overrides}
 
+    def access_token(self) -> str:
+        """A new session from the client-credentials flow (for tests and benchmarks that call the API)."""
+        import requests
+
+        creds = self.store.credentials("salesforce")
+        response = requests.post(f"{self.base_url}/services/oauth2/token", data={
+            "grant_type": "client_credentials", "client_id": creds["client_id"],
+            "client_secret": creds["client_secret"]}, timeout=30)
+        response.raise_for_status()
+        return str(response.json()["access_token"])
+
     def stop(self) -> None:
         self.server.stop()
         self.store.close()
+
+
+def copy_database(src: Path, directory: Path) -> Path:
+    """A consistent copy of a sandbox database (SQLite's backup API) as `directory/sandbox.db`."""
+    import sqlite3
+
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / "sandbox.db"
+    source = sqlite3.connect(f"file:{src}?mode=ro", uri=True)
+    dest = sqlite3.connect(target)
+    try:
+        source.backup(dest)
+    finally:
+        source.close()
+        dest.close()
+    return target
 
 
 def start_emulator(db_path: Path, **app_options: Any) -> LiveEmulator:

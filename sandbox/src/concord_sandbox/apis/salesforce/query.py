@@ -62,7 +62,7 @@ class QueryRunner:
         build = record_builder(plan.sobject.name, version, plan.fields)
         conn.execute("begin")  # one snapshot for the count and every page
         try:
-            (total,) = conn.execute(f"select count(*) from ({plan.sql})", plan.params).fetchone()
+            (total,) = conn.execute(plan.count_sql, plan.params).fetchone()
             rows = conn.execute(plan.sql, plan.params)
         except BaseException:
             conn.close()

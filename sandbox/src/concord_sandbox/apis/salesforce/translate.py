@@ -27,6 +27,7 @@ class SqlPlan:
     sql: str
     params: tuple[object, ...]
     count: bool
+    count_sql: str = ""  # the number of rows `sql` returns, without ordering them (totalSize)
 
 
 def _field(sobject: SObject, name: str) -> Field:
@@ -130,10 +131,12 @@ def translate(query: Query, sobjects: dict[str, SObject], *, include_deleted: bo
         where.append(_condition(sobject, query.where, params))
     where_sql = f" where {' and '.join(where)}" if where else ""
     table = f'"{sobject.name}"'
+    count_sql = f"select count(*) from {table}{where_sql}"
+    if query.limit is not None or query.offset is not None:
+        count_sql = (f"select count(*) from (select 1 from {table}{where_sql} "
+                     f"limit {query.limit if query.limit is not None else -1} offset {query.offset or 0})")
     if query.count:
-        sql = f"select count(*) from (select 1 from {table}{where_sql}"
-        sql += f" limit {query.limit})" if query.limit is not None else ")"
-        return SqlPlan(sobject, (), sql, tuple(params), True)
+        return SqlPlan(sobject, (), count_sql, tuple(params), True, count_sql)
     order_parts = []
     for item in query.order_by:
         f = _field(sobject, item.field)
@@ -151,4 +154,4 @@ def translate(query: Query, sobjects: dict[str, SObject], *, include_deleted: bo
         sql += f" limit {query.limit if query.limit is not None else -1}"
         if query.offset is not None:
             sql += f" offset {query.offset}"
-    return SqlPlan(sobject, fields, sql, tuple(params), False)
+    return SqlPlan(sobject, fields, sql, tuple(params), False, count_sql)
