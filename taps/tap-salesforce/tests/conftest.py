@@ -38,3 +38,4 @@ def sf_private(sf_db_copy: Path) -> Iterator[LiveEmulator]:
         yield emulator
     finally:
         emulator.stop()
+

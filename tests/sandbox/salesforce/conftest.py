@@ -36,3 +36,4 @@ def sf_writable(sf_emulator: LiveEmulator, tmp_path: Path) -> Iterator[LiveEmula
         yield emulator
     finally:
         emulator.stop()
+

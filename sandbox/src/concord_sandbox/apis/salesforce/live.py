@@ -7,6 +7,8 @@ wrapped with the sandbox's fault injection as `concord sandbox serve` wraps it.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import socket
 import tempfile
 import threading
@@ -150,17 +152,53 @@ _SHARED: dict[str, LiveEmulator] = {}
 _SHARED_LOCK = threading.Lock()
 
 
-def shared_small_emulator() -> LiveEmulator:
-    """One emulator over a small seeded sandbox per process (seeded once, in a temporary directory).
+def shared_seed_dir() -> Path:
+    """Where this test run's shared small sandbox lives: one directory per pytest-xdist run (else per process)."""
+    run = os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"pid{os.getpid()}"
+    return Path(tempfile.gettempdir()) / f"concord-sf-small-{run}"
 
-    For read-only use (tests that write get their own copy of the database). Stopped at interpreter exit.
+
+def shared_small_emulator() -> LiveEmulator:
+    """This process's emulator over the run's small seeded sandbox, for read-only use.
+
+    The sandbox is seeded once per test run: the first xdist worker seeds it under an exclusive lock on
+    `.seeding`, the others wait and serve the same file (tests that write get their own copy). Each process
+    holds a shared lock on `.in-use` until it exits, so a later run can tell a leftover directory from one in
+    use and remove it.
     """
     with _SHARED_LOCK:
         if "small" not in _SHARED:
             import atexit
 
-            directory = Path(tempfile.mkdtemp(prefix="concord-sf-small-"))
-            emulator = start_emulator(seed_small(directory))
+            directory = shared_seed_dir()
+            _remove_unused_seed_dirs(keep=directory)
+            directory.mkdir(parents=True, exist_ok=True)
+            with open(directory / ".seeding", "w") as seeding:
+                fcntl.flock(seeding, fcntl.LOCK_EX)
+                if not (directory / "sandbox.db").exists():
+                    seed_small(directory)
+            in_use = open(directory / ".in-use", "w")  # noqa: SIM115 - held for the life of the process
+            fcntl.flock(in_use, fcntl.LOCK_SH)
+            emulator = start_emulator(directory / "sandbox.db")
             _SHARED["small"] = emulator
+            _SHARED_LOCK_FILES.append(in_use)
             atexit.register(emulator.stop)
         return _SHARED["small"]
+
+
+_SHARED_LOCK_FILES: list[Any] = []
+
+
+def _remove_unused_seed_dirs(keep: Path) -> None:
+    """Delete earlier runs' shared sandboxes that no process holds any more."""
+    import shutil
+
+    for directory in keep.parent.glob("concord-sf-small-*"):
+        if directory == keep:
+            continue
+        try:
+            with open(directory / ".in-use", "a") as in_use:
+                fcntl.flock(in_use, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                shutil.rmtree(directory, ignore_errors=True)
+        except OSError:
+            continue  # in use by a running test process (or not ours to remove)
