@@ -60,5 +60,9 @@ def test_create_and_update(sf_writable: LiveEmulator) -> None:
     row = sf.Account.get(created["id"])
     assert (row["Name"], row["Billing_Status__c"], row["Concord_Account_Id__c"]) == (
         "Client Library Ltd", "Active", "CA-77")
+    # Upsert by the external id Concord stamps: the stamped record is updated, an unknown key creates one.
+    assert sf.Account.upsert("Concord_Account_Id__c/CA-77", {"AR_Balance__c": 10.0}) == 200
+    assert sf.Account.get(created["id"])["AR_Balance__c"] == 10.0
+    assert sf.Account.upsert("Concord_Account_Id__c/CA-78", {"Name": "Second Ltd"}) == 201
     described = sf.Account.describe()
     assert any(f["name"] == "Concord_Account_Id__c" and f["externalIdField"] for f in described["fields"])

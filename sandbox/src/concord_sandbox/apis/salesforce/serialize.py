@@ -5,7 +5,7 @@ Datetimes are stored in the API's own format (`2026-01-01T00:00:00.000+0000`) an
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from concord_sandbox.apis.salesforce.objects import Field
@@ -28,7 +28,3 @@ def record_builder(sobject: str, version: str, fields: Sequence[Field]) -> Calla
 
     return build
 
-
-def records(build: Callable[[Sequence[Any]], dict[str, Any]], rows: Iterable[Sequence[Any]]) -> list[dict[str, Any]]:
-    """All rows as records."""
-    return [build(row) for row in rows]
