@@ -18,15 +18,15 @@ def q(soql: str) -> str:
     return urllib.parse.quote(soql)
 
 
-def test_token_grants_and_rejections(sf_emulator: LiveEmulator) -> None:
-    creds = sf_emulator.store.credentials("salesforce")
-    url = f"{sf_emulator.base_url}/services/oauth2/token"
+def test_token_grants_and_rejections(sf_shared: LiveEmulator) -> None:
+    creds = sf_shared.store.credentials("salesforce")
+    url = f"{sf_shared.base_url}/services/oauth2/token"
     ok = requests.post(url, data={"grant_type": "password", "client_id": creds["client_id"],
                                   "client_secret": creds["client_secret"], "username": creds["username"],
                                   "password": creds["password"] + creds["security_token"]}, timeout=10)
     assert ok.status_code == 200
     body = ok.json()
-    assert body["instance_url"] == sf_emulator.base_url and body["token_type"] == "Bearer" and body["access_token"]
+    assert body["instance_url"] == sf_shared.base_url and body["token_type"] == "Bearer" and body["access_token"]
     bad = requests.post(url, data={"grant_type": "client_credentials", "client_id": creds["client_id"],
                                    "client_secret": "nope"}, timeout=10)
     assert bad.status_code == 400 and bad.json()["error"] == "invalid_client"
@@ -36,34 +36,34 @@ def test_token_grants_and_rejections(sf_emulator: LiveEmulator) -> None:
     assert wrong_user.status_code == 400 and wrong_user.json()["error"] == "invalid_grant"
 
 
-def test_missing_wrong_and_expired_sessions_get_invalid_session_id(sf_writable: LiveEmulator) -> None:
-    url = f"{sf_writable.base_url}{API}/sobjects"
+def test_missing_wrong_and_expired_sessions_get_invalid_session_id(sf_private: LiveEmulator) -> None:
+    url = f"{sf_private.base_url}{API}/sobjects"
     for headers in ({}, {"Authorization": "Bearer 00Dfake!token"}):
         r = requests.get(url, headers=headers, timeout=10)
         assert r.status_code == 401
         assert r.json() == [{"message": "Session expired or invalid", "errorCode": "INVALID_SESSION_ID"}]
-    http = login(sf_writable)
+    http = login(sf_private)
     assert http.get(url, timeout=10).status_code == 200
-    sf_writable.api.sessions.expire_all()
+    sf_private.api.sessions.expire_all()
     assert http.get(url, timeout=10).json()[0]["errorCode"] == "INVALID_SESSION_ID"
 
 
 @pytest.mark.parametrize("version", ["59.0", "60.0", "61.0", "62.0"])
 @pytest.mark.parametrize("path", ["query", "query/", "queryAll", "queryAll/"])
-def test_versions_and_trailing_slashes(sf_emulator: LiveEmulator, sf_http: requests.Session, version: str,
+def test_versions_and_trailing_slashes(sf_shared: LiveEmulator, sf_http: requests.Session, version: str,
                                        path: str) -> None:
-    r = sf_http.get(f"{sf_emulator.base_url}/services/data/v{version}/{path}?q={q('SELECT Id FROM User')}",
+    r = sf_http.get(f"{sf_shared.base_url}/services/data/v{version}/{path}?q={q('SELECT Id FROM User')}",
                     timeout=10)
     assert r.status_code == 200 and r.json()["totalSize"] == 8
     assert r.json()["records"][0]["attributes"]["url"].startswith(f"/services/data/v{version}/sobjects/User/")
 
 
-def test_unknown_version_is_not_found(sf_emulator: LiveEmulator, sf_http: requests.Session) -> None:
-    r = sf_http.get(f"{sf_emulator.base_url}/services/data/v58.0/query?q={q('SELECT Id FROM User')}", timeout=10)
+def test_unknown_version_is_not_found(sf_shared: LiveEmulator, sf_http: requests.Session) -> None:
+    r = sf_http.get(f"{sf_shared.base_url}/services/data/v58.0/query?q={q('SELECT Id FROM User')}", timeout=10)
     assert r.status_code == 404 and r.json()[0]["errorCode"] == "NOT_FOUND"
 
 
-def test_pages_follow_next_records_url(sf_emulator: LiveEmulator, sf_http: requests.Session) -> None:
+def test_pages_follow_next_records_url(sf_shared: LiveEmulator, sf_http: requests.Session) -> None:
     soql = "SELECT Id, Name, IsDeleted, SystemModstamp, AnnualRevenue FROM Account ORDER BY SystemModstamp, Id"
     r = sf_http.get(f"{sf_http.base}/query?q={q(soql)}", headers={"Sforce-Query-Options": "batchSize=200"},  # type: ignore[attr-defined]
                     timeout=10)
@@ -74,7 +74,7 @@ def test_pages_follow_next_records_url(sf_emulator: LiveEmulator, sf_http: reque
         seen += page["records"]
         if page["done"]:
             break
-        url = sf_emulator.base_url + page["nextRecordsUrl"]
+        url = sf_shared.base_url + page["nextRecordsUrl"]
         again = sf_http.get(url + "?q=" + q("SELECT Id FROM User"), timeout=10)  # an extra ?q= is ignored
         assert again.status_code == 200
         assert sf_http.get(url, timeout=10).content == again.content  # the same page when asked twice
@@ -105,19 +105,19 @@ def test_errors_for_bad_queries(sf_http: requests.Session) -> None:
     assert r.status_code == 400 and r.json()[0]["errorCode"] == "INVALID_QUERY_LOCATOR"
 
 
-def test_query_all_shows_deletions_and_merges_for_15_days(sf_writable: LiveEmulator) -> None:
-    http = login(sf_writable)
-    base = sf_writable.base_url + API
+def test_query_all_shows_deletions_and_merges_for_15_days(sf_private: LiveEmulator) -> None:
+    http = login(sf_private)
+    base = sf_private.base_url + API
     accounts = [r["Id"] for r in http.get(f"{base}/query?q={q('SELECT Id FROM Account ORDER BY Id LIMIT 3')}",
                                           timeout=10).json()["records"]]
     assert http.delete(f"{base}/sobjects/Account/{accounts[0]}", timeout=10).status_code == 204
-    merge_records(sf_writable.store, sf_writable.api.sobjects["Account"], accounts[1], [accounts[2]])
+    merge_records(sf_private.store, sf_private.api.sobjects["Account"], accounts[1], [accounts[2]])
     soql = q(f"SELECT Id, IsDeleted, MasterRecordId FROM Account WHERE Id IN ('{accounts[0]}', '{accounts[2]}')")
     assert http.get(f"{base}/query?q={soql}", timeout=10).json()["totalSize"] == 0
     rows = {r["Id"]: r for r in http.get(f"{base}/queryAll?q={soql}", timeout=10).json()["records"]}
     assert rows[accounts[0]]["IsDeleted"] is True and rows[accounts[0]]["MasterRecordId"] is None
     assert rows[accounts[2]]["IsDeleted"] is True and rows[accounts[2]]["MasterRecordId"] == accounts[1]
-    with sf_writable.store.transaction() as conn:
+    with sf_private.store.transaction() as conn:
         conn.execute("update sandbox_meta set value = cast(value as integer) + 16 * 86400 where key = 'now'")
     assert http.get(f"{base}/queryAll?q={soql}", timeout=10).json()["totalSize"] == 0
 
@@ -136,15 +136,15 @@ def test_sobjects_and_describe(sf_http: requests.Session) -> None:
             "AR_Balance__c"} <= set(fields)
 
 
-def test_create_update_and_read_back(sf_writable: LiveEmulator) -> None:
-    http = login(sf_writable)
-    base = sf_writable.base_url + API
+def test_create_update_and_read_back(sf_private: LiveEmulator) -> None:
+    http = login(sf_private)
+    base = sf_private.base_url + API
     created = http.post(f"{base}/sobjects/Account/", json={"Name": "Newco", "BillingCountry": "Ireland"},
                         timeout=10)
     assert created.status_code == 201
     body = created.json()
     assert body["success"] is True and body["errors"] == [] and body["id"].startswith("001")
-    with sf_writable.store.transaction() as conn:
+    with sf_private.store.transaction() as conn:
         conn.execute("update sandbox_meta set value = cast(value as integer) + 60 where key = 'now'")
     patched = http.patch(f"{base}/sobjects/Account/{body['id']}", json={"Billing_Status__c": "Active",
                                                                         "AR_Balance__c": 120.5}, timeout=10)
@@ -158,9 +158,9 @@ def test_create_update_and_read_back(sf_writable: LiveEmulator) -> None:
     assert readonly.json()[0]["errorCode"] == "INVALID_FIELD_FOR_INSERT_UPDATE"
 
 
-def test_collections_update_and_upsert(sf_writable: LiveEmulator) -> None:
-    http = login(sf_writable)
-    base = sf_writable.base_url + API
+def test_collections_update_and_upsert(sf_private: LiveEmulator) -> None:
+    http = login(sf_private)
+    base = sf_private.base_url + API
     ids = [r["Id"] for r in http.get(f"{base}/query?q={q('SELECT Id FROM Account ORDER BY Id LIMIT 3')}",
                                      timeout=10).json()["records"]]
     records = [{"attributes": {"type": "Account"}, "id": i, "Concord_Account_Id__c": f"CA-{n}"}
@@ -186,8 +186,8 @@ def test_collections_update_and_upsert(sf_writable: LiveEmulator) -> None:
     assert len(rows) == 2 and {r["Billing_Status__c"] for r in rows} == {"Paid", None}
 
 
-def test_limit_info_header_and_request_limit(sf_writable: LiveEmulator) -> None:
-    limited = start_emulator(sf_writable.store.path, daily_limit=3)
+def test_limit_info_header_and_request_limit(sf_private: LiveEmulator) -> None:
+    limited = start_emulator(sf_private.store.path, daily_limit=3)
     try:
         http = login(limited)
         url = f"{limited.base_url}{API}/sobjects"

@@ -26,25 +26,25 @@ def client(emulator: LiveEmulator) -> Salesforce:
     return Salesforce(instance_url=instance, session_id=token, session=LoopbackSession(), version="62.0")
 
 
-def test_query_all_across_pages(sf_emulator: LiveEmulator) -> None:
-    sf = client(sf_emulator)
+def test_query_all_across_pages(sf_shared: LiveEmulator) -> None:
+    sf = client(sf_shared)
     pages = []
     session = sf.session
     session.hooks["response"].append(lambda r, *a, **k: pages.append(r.url))
     result = sf.query_all("SELECT Id, Name, AccountId FROM Contact ORDER BY Id",
                           headers={"Sforce-Query-Options": "batchSize=200"})
-    expected = sf_emulator.store.reader().execute('select count(*) from "Contact" where IsDeleted = 0').fetchone()[0]
+    expected = sf_shared.store.reader().execute('select count(*) from "Contact" where IsDeleted = 0').fetchone()[0]
     assert result["totalSize"] == expected and len(result["records"]) == expected
     assert len({r["Id"] for r in result["records"]}) == expected
     assert len(pages) == -(-expected // 200) > 1
     assert sf.api_usage["api-usage"].used >= len(pages)
 
 
-def test_query_all_including_deleted_rows(sf_writable: LiveEmulator) -> None:
-    sf = client(sf_writable)
+def test_query_all_including_deleted_rows(sf_private: LiveEmulator) -> None:
+    sf = client(sf_private)
     ids = [r["Id"] for r in sf.query("SELECT Id FROM Account ORDER BY Id LIMIT 3")["records"]]
     sf.Account.delete(ids[0])
-    merge_records(sf_writable.store, sf_writable.api.sobjects["Account"], ids[1], [ids[2]])
+    merge_records(sf_private.store, sf_private.api.sobjects["Account"], ids[1], [ids[2]])
     live = sf.query_all("SELECT Id FROM Account")["records"]
     everything = sf.query_all("SELECT Id, IsDeleted, MasterRecordId FROM Account", include_deleted=True)["records"]
     gone = {r["Id"]: r for r in everything if r["IsDeleted"]}
@@ -52,8 +52,8 @@ def test_query_all_including_deleted_rows(sf_writable: LiveEmulator) -> None:
     assert gone[ids[2]]["MasterRecordId"] == ids[1]
 
 
-def test_create_and_update(sf_writable: LiveEmulator) -> None:
-    sf = client(sf_writable)
+def test_create_and_update(sf_private: LiveEmulator) -> None:
+    sf = client(sf_private)
     created = sf.Account.create({"Name": "Client Library Ltd", "Website": "www.clientlib.example"})
     assert created["success"] is True and created["id"].startswith("001")
     assert sf.Account.update(created["id"], {"Billing_Status__c": "Active", "Concord_Account_Id__c": "CA-77"}) == 204

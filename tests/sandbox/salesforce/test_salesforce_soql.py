@@ -58,36 +58,36 @@ def _run(emulator: LiveEmulator, soql: str, *, include_deleted: bool = False) ->
         conn.close()
 
 
-def test_translation_matches_the_rows(sf_emulator: LiveEmulator) -> None:
-    conn = sqlite3.connect(sf_emulator.store.path)
+def test_translation_matches_the_rows(sf_shared: LiveEmulator) -> None:
+    conn = sqlite3.connect(sf_shared.store.path)
     expected = {r[0] for r in conn.execute(
         "select Id from Account where IsDeleted = 0 and SystemModstamp > '2025-06-01T00:00:00.000+0000' "
         "and (BillingCountry = 'France' or BillingCountry in ('Japan', 'Germany')) and AnnualRevenue >= 1000000")}
     conn.close()
-    rows = _run(sf_emulator, "SELECT Id FROM Account WHERE SystemModstamp > 2025-06-01T00:00:00Z AND "
+    rows = _run(sf_shared, "SELECT Id FROM Account WHERE SystemModstamp > 2025-06-01T00:00:00Z AND "
                              "(BillingCountry = 'France' OR BillingCountry IN ('Japan', 'Germany')) "
                              "AND AnnualRevenue >= 1000000")
     assert {r[0] for r in rows} == expected and expected
 
 
-def test_not_equal_keeps_nulls_and_booleans_compare(sf_emulator: LiveEmulator) -> None:
-    all_rows = _run(sf_emulator, "SELECT Id FROM Account")
-    customers = _run(sf_emulator, "SELECT Id FROM Account WHERE Type = 'Customer'")
-    others = _run(sf_emulator, "SELECT Id FROM Account WHERE Type != 'Customer'")
+def test_not_equal_keeps_nulls_and_booleans_compare(sf_shared: LiveEmulator) -> None:
+    all_rows = _run(sf_shared, "SELECT Id FROM Account")
+    customers = _run(sf_shared, "SELECT Id FROM Account WHERE Type = 'Customer'")
+    others = _run(sf_shared, "SELECT Id FROM Account WHERE Type != 'Customer'")
     assert len(customers) + len(others) == len(all_rows)
-    assert len(_run(sf_emulator, "SELECT Id FROM Account WHERE IsDeleted = false")) == len(all_rows)
+    assert len(_run(sf_shared, "SELECT Id FROM Account WHERE IsDeleted = false")) == len(all_rows)
 
 
-def test_order_by_and_limit(sf_emulator: LiveEmulator) -> None:
-    rows = _run(sf_emulator, "SELECT SystemModstamp, Id FROM Contact ORDER BY SystemModstamp DESC, Id LIMIT 50")
+def test_order_by_and_limit(sf_shared: LiveEmulator) -> None:
+    rows = _run(sf_shared, "SELECT SystemModstamp, Id FROM Contact ORDER BY SystemModstamp DESC, Id LIMIT 50")
     assert len(rows) == 50 and [r[0] for r in rows] == sorted((r[0] for r in rows), reverse=True)
 
 
-def test_unknown_field_object_and_wrong_literal_type(sf_emulator: LiveEmulator) -> None:
+def test_unknown_field_object_and_wrong_literal_type(sf_shared: LiveEmulator) -> None:
     for soql, code in [("SELECT Bogus FROM Account", "INVALID_FIELD"), ("SELECT Id FROM Bogus", "INVALID_TYPE"),
                        ("SELECT Id FROM Account WHERE SystemModstamp > '2026-01-01'", "INVALID_FIELD"),
                        ("SELECT Id FROM Account WHERE IsDeleted = 'yes'", "INVALID_FIELD"),
                        ("SELECT Id FROM Account ORDER BY Bogus", "INVALID_FIELD")]:
         with pytest.raises(SalesforceApiError) as caught:
-            _run(sf_emulator, soql)
+            _run(sf_shared, soql)
         assert caught.value.error_code == code and caught.value.status == 400, soql
