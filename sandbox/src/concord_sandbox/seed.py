@@ -55,8 +55,10 @@ class _Chunk:
     counters: dict[str, int]
 
 
-_EVENTS_DDL = ("create table _seed_events (n integer primary key, created integer, id text, type text, "
-               "object_id text, data text)")
+_EVENTS_DDL = (
+    "create table _seed_events (n integer primary key, created integer, id text, type text, "
+    "object_id text, data text)"
+)
 
 # Set in the parent before the worker pool forks; read by `_generate_chunk` in the workers.
 _JOB: tuple[int, int, dict[str, float], int, Catalog, Path] | None = None
@@ -82,8 +84,9 @@ def _generate_chunk(k: int) -> _Chunk:
     return _Chunk(path, ctx.planted, ctx.pending, ctx.erp_paid, counters.values)
 
 
-def seed_company(path: Path, scale: str, seed: int, start: int, rates: dict[str, float],
-                 workers: int | None = None) -> SeedResult:
+def seed_company(
+    path: Path, scale: str, seed: int, start: int, rates: dict[str, float], workers: int | None = None
+) -> SeedResult:
     """Generate the company at `scale` into `path` (replacing it), with the clock set to `start`."""
     global _JOB
     if scale not in SCALES:
@@ -138,17 +141,29 @@ def seed_company(path: Path, scale: str, seed: int, start: int, rates: dict[str,
     conn.execute("begin")
     conn.executemany(
         'update "transaction" set status = ?, foreignamountremaining = 0, lastmodifieddate = ? where id = ?',
-        [(INVOICE_PAID, ns(at), inv) for inv, at in erp_paid])
-    conn.executemany("insert into sandbox_pending (due_at, kind, ref, payload) values (?, ?, ?, ?)",
-                     [(p.due_at, p.kind, p.ref, orjson.dumps(p.payload, option=orjson.OPT_SORT_KEYS).decode())
-                      for p in sorted(pending, key=lambda p: (p.due_at, p.ref, p.kind))])
+        [(INVOICE_PAID, ns(at), inv) for inv, at in erp_paid],
+    )
+    conn.executemany(
+        "insert into sandbox_pending (due_at, kind, ref, payload) values (?, ?, ?, ?)",
+        [
+            (p.due_at, p.kind, p.ref, orjson.dumps(p.payload, option=orjson.OPT_SORT_KEYS).decode())
+            for p in sorted(pending, key=lambda p: (p.due_at, p.ref, p.kind))
+        ],
+    )
     record_planted(conn, [(p.cls, p.keys, p.planted_at) for p in planted])
     for system, creds in sandbox_credentials(seed).items():
-        conn.executemany("insert into sandbox_credentials (system, name, value) values (?, ?, ?)",
-                         [(system, k, v) for k, v in creds.items()])
+        conn.executemany(
+            "insert into sandbox_credentials (system, name, value) values (?, ?, ?)",
+            [(system, k, v) for k, v in creds.items()],
+        )
     for key, value in {
-        "schema_version": schema.SCHEMA_VERSION, "seed": seed, "scale": scale, "start": start, "now": start,
-        "accounts": n_accounts, "rates": orjson.dumps(rates, option=orjson.OPT_SORT_KEYS).decode(),
+        "schema_version": schema.SCHEMA_VERSION,
+        "seed": seed,
+        "scale": scale,
+        "start": start,
+        "now": start,
+        "accounts": n_accounts,
+        "rates": orjson.dumps(rates, option=orjson.OPT_SORT_KEYS).decode(),
         "counters": orjson.dumps(counters, option=orjson.OPT_SORT_KEYS).decode(),
     }.items():
         set_meta(conn, key, value)
@@ -161,9 +176,17 @@ def seed_company(path: Path, scale: str, seed: int, start: int, rates: dict[str,
     conn.execute("pragma analysis_limit = 1000")
     conn.execute("analyze")
     phases["analyze"] = time.perf_counter() - mark
-    counts = {t: conn.execute(f'select count(*) from "{t}"').fetchone()[0]
-              for t in (*schema.SALESFORCE_TABLES, *schema.STRIPE_TABLES, "events", *schema.NETSUITE_TABLES,
-                        "sandbox_truth", "sandbox_pending")}
+    counts = {
+        t: conn.execute(f'select count(*) from "{t}"').fetchone()[0]
+        for t in (
+            *schema.SALESFORCE_TABLES,
+            *schema.STRIPE_TABLES,
+            "events",
+            *schema.NETSUITE_TABLES,
+            "sandbox_truth",
+            "sandbox_pending",
+        )
+    }
     conn.execute("pragma journal_mode = wal")
     conn.close()
     for suffix in ("-wal", "-shm"):
@@ -177,16 +200,24 @@ def seed_company(path: Path, scale: str, seed: int, start: int, rates: dict[str,
 _CHUNK_TABLES = (*schema.SALESFORCE_TABLES, *schema.STRIPE_TABLES, *schema.NETSUITE_TABLES)
 
 
-def _absorb(conn: Any, chunk: _Chunk, planted: list[Planted], pending: list[Pending],
-            erp_paid: list[tuple[int, int]], counters: dict[str, int]) -> None:
+def _absorb(
+    conn: Any,
+    chunk: _Chunk,
+    planted: list[Planted],
+    pending: list[Pending],
+    erp_paid: list[tuple[int, int]],
+    counters: dict[str, int],
+) -> None:
     """Copy one chunk's tables into the database (SQLite copies records without decoding) and collect its
     follow-ups."""
     conn.execute("attach database ? as chunk", (str(chunk.path),))
     conn.execute("begin")
     for table in _CHUNK_TABLES:
         conn.execute(f'insert into main."{table}" select * from chunk."{table}"')
-    conn.execute("insert into main.events (id, type, created, object_id, data) "
-                 "select id, type, created, object_id, data from chunk._seed_events order by n")
+    conn.execute(
+        "insert into main.events (id, type, created, object_id, data) "
+        "select id, type, created, object_id, data from chunk._seed_events order by n"
+    )
     conn.execute("commit")
     conn.execute("detach database chunk")
     chunk.path.unlink()
