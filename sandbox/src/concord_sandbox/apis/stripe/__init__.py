@@ -60,5 +60,5 @@ def create_app(store: Store, faults: Any = None, *, rate_limit: float | None = N
 
 def tap_config(base_url: str, credentials: dict[str, str]) -> dict[str, Any]:
     """The tap-stripe configuration for the emulator at `base_url`."""
-    return {"api_url": base_url.rstrip("/"), "client_secret": credentials["secret_key"],
-            "start_date": "2024-01-01T00:00:00Z"}
+    return {"api_url": base_url.rstrip("/"), "api_key": credentials["secret_key"],
+            "start_date": "2020-01-01T00:00:00Z"}
