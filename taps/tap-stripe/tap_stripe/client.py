@@ -6,8 +6,8 @@ and T0 becomes the bookmark. A stream with a bookmark runs an **events sync**: i
 event types from `bookmark - lookback_seconds`, in time windows, each window put in chronological order, and
 emits each event's `data.object` as the record (deleted per `events.EVENT_ACTIONS`). Each record carries
 
-* `updated` — the replication key: the event's `created` (or T0 for a full sync);
-* `_concord_version` — `updated * 1_000_000 + n`, n the event's position within its second (0 for a full sync);
+* `_concord_updated` — the replication key (unix seconds): the event's `created` (or T0 for a full sync);
+* `_concord_version` — `_concord_updated * 1_000_000 + n`, n the event's position within its second (0 for a full sync);
   the loader keeps the highest version;
 * `_sdc_deleted_at` — the deletion time for a deletion event, else null.
 
@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 import orjson
 import requests
 from singer_sdk.authenticators import BearerTokenAuthenticator
-from singer_sdk.helpers._typing import TypeConformanceLevel
+from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.streams import RESTStream
 
 from tap_stripe.errors import EventsExpiredError, StripeRequestError, StripeRetriableError, redact
@@ -59,7 +59,7 @@ class StripeStream(RESTStream[Any]):
     object_name: ClassVar[str]
     list_params: ClassVar[dict[str, str]] = {}
     primary_keys: ClassVar[tuple[str, ...]] = ("id",)  # type: ignore[misc]
-    replication_key = "updated"
+    replication_key = "_concord_updated"
     is_sorted = False  # bookmarks are promoted only at the end of the stream
     TYPE_CONFORMANCE_LEVEL = TypeConformanceLevel.NONE  # the API's JSON already has the declared types
     records_jsonpath = "$.data[*]"
@@ -72,7 +72,7 @@ class StripeStream(RESTStream[Any]):
 
     @property
     def authenticator(self) -> BearerTokenAuthenticator:
-        return BearerTokenAuthenticator(stream=self, token=self.config["api_key"])
+        return BearerTokenAuthenticator(token=self.config["api_key"])
 
     @property
     def http_headers(self) -> dict[str, str]:
@@ -172,7 +172,7 @@ class StripeStream(RESTStream[Any]):
                 if obj.get("object") != self.object_name:
                     continue
                 record = self.complete(obj)
-                record["updated"] = t0
+                record["_concord_updated"] = t0
                 record["_concord_version"] = version
                 record["_concord_event_id"] = None
                 record["_sdc_deleted_at"] = None
@@ -218,7 +218,7 @@ class StripeStream(RESTStream[Any]):
             if action is None or obj.get("object") != self.object_name:
                 continue
             record = self.complete(dict(obj)) if action is Action.UPSERT else dict(obj)
-            record["updated"] = created
+            record["_concord_updated"] = created
             record["_concord_version"] = created * VERSION_SCALE + n
             record["_concord_event_id"] = event["id"]
             record["_sdc_deleted_at"] = iso(created) if action is Action.DELETE else None

@@ -20,7 +20,7 @@ _KINDS: dict[str, dict[str, Any]] = {
 }
 
 # Every stream's own fields: the replication key, the record version, the event that carried it, the deletion.
-CONCORD_FIELDS = {"updated": "int", "_concord_version": "int", "_concord_event_id": "str", "_sdc_deleted_at": "time"}
+CONCORD_FIELDS = {"_concord_updated": "int", "_concord_version": "int", "_concord_event_id": "str", "_sdc_deleted_at": "time"}
 
 
 def build_schema(fields: str) -> dict[str, Any]:
