@@ -167,3 +167,44 @@ def source_truth(db: Path, start_date: int = 0) -> dict[tuple[str, str], dict[st
 def strip(record: dict[str, Any]) -> dict[str, Any]:
     """A record without the tap's own fields."""
     return {k: v for k, v in record.items() if k not in _TAP_FIELDS}
+
+
+def add_invoice_lines(db: Path, invoice_id: str, total: int) -> list[str]:
+    """Give an invoice `total` lines (copies of its first, with new ids); returns the line ids in order."""
+    conn = sqlite3.connect(db, isolation_level=None)
+    try:
+        doc = orjson.loads(conn.execute("select data from invoices where id = ?", (invoice_id,)).fetchone()[0])
+        first = doc["lines"]["data"][0]
+        lines = [{**first, "id": f"il_test{n:04d}{invoice_id[3:12]}"} for n in range(total)]
+        doc["lines"] = {**doc["lines"], "data": lines, "total_count": total}
+        conn.execute("update invoices set data = ? where id = ?", (orjson.dumps(doc).decode(), invoice_id))
+    finally:
+        conn.close()
+    return [line["id"] for line in lines]
+
+
+def set_clock(db: Path, now: int) -> None:
+    """Move the sandbox's simulated clock (what `concord sandbox advance` does, without the activity)."""
+    conn = sqlite3.connect(db, isolation_level=None)
+    try:
+        conn.execute("update sandbox_meta set value = ? where key = 'now'", (str(now),))
+    finally:
+        conn.close()
+
+
+def clock(db: Path) -> int:
+    """The sandbox's simulated clock."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return int(conn.execute("select value from sandbox_meta where key = 'now'").fetchone()[0])
+    finally:
+        conn.close()
+
+
+def query(db: Path, sql: str, *args: Any) -> list[tuple[Any, ...]]:
+    """Rows of a read-only query on the sandbox."""
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    try:
+        return conn.execute(sql, args).fetchall()
+    finally:
+        conn.close()
