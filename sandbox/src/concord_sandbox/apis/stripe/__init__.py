@@ -21,6 +21,7 @@ from concord_sandbox.store import Store
 
 API_VERSION = "2026-10-28.endive"
 DEFAULT_RATE_LIMIT = 25.0
+HEALTH_PATH = "/v1/health"  # answers 401 without a key: reachable is healthy
 
 
 def _route(endpoint: StripeEndpoint, path: str, handlers: dict[str, Handler]) -> Route:
@@ -33,7 +34,8 @@ def _route(endpoint: StripeEndpoint, path: str, handlers: dict[str, Handler]) ->
 
 
 def create_app(store: Store, faults: Any = None, *, rate_limit: float | None = None) -> Any:
-    """The emulator as an ASGI app over `store`; wrapped by the sandbox's fault injection when `faults` is given."""
+    """The emulator as an ASGI app over `store`. `concord sandbox serve` wraps it with fault injection itself
+    (`faults` is accepted for that contract and not used here)."""
     if rate_limit is None:
         rate_limit = float(os.environ.get("CONCORD_SANDBOX_STRIPE_RATE", DEFAULT_RATE_LIMIT))
     ep = StripeEndpoint(store, rate_limit)
@@ -55,7 +57,7 @@ def create_app(store: Store, faults: Any = None, *, rate_limit: float | None = N
 
     app = Starlette(routes=routes)
     app.router.default = unknown  # unknown routes answer with Stripe's 404 envelope
-    return faults.wrap(app) if faults is not None and hasattr(faults, "wrap") else app
+    return app
 
 
 def tap_config(base_url: str, credentials: dict[str, str]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ such as tap-stripe read it as the server's time, to check the 30-day event reten
 from __future__ import annotations
 
 import email.utils
+import logging
 import sqlite3
 import threading
 import uuid
@@ -29,7 +30,9 @@ from concord_sandbox.apis.stripe.resources import BOOLEAN_FILTERS, RESOURCES, Re
 from concord_sandbox.apis.stripe.serialize import list_body, prepare, truncate_embedded_lines
 from concord_sandbox.store import Store
 
+_log = logging.getLogger(__name__)
 RETENTION_SECONDS = 30 * 86400
+API_VERSION = "2026-10-28.endive"
 LIST_PARAMS = frozenset({"limit", "starting_after", "ending_before", "created", "expand"})
 
 Handler = Callable[[Request, dict[str, Any]], Awaitable[tuple[int, bytes]]]
@@ -60,7 +63,7 @@ class StripeEndpoint:
 
     def _headers(self) -> dict[str, str]:
         return {"Date": email.utils.formatdate(self.now(), usegmt=True), "Request-Id": f"req_{uuid.uuid4().hex[:14]}",
-                "Stripe-Version": writes.API_VERSION}
+                "Stripe-Version": API_VERSION}
 
     async def handle(self, request: Request, handler: Handler | None) -> Response:
         """Run one request end to end; any failure becomes Stripe's error envelope."""
@@ -88,6 +91,11 @@ class StripeEndpoint:
                             headers=headers)
         except StripeAPIError as exc:
             response = exc.response()
+            response.headers.update(self._headers())
+            return response
+        except Exception:
+            _log.exception("Stripe emulator: %s %s failed", request.method, request.url.path)
+            response = StripeAPIError(500, "api_error", "An unknown error occurred in the sandbox.").response()
             response.headers.update(self._headers())
             return response
 
@@ -177,33 +185,36 @@ class StripeEndpoint:
     # -- writes ---------------------------------------------------------------------------------------------
 
     async def _write(self, request: Request, params: dict[str, Any],
-                     apply: Callable[[sqlite3.Connection, str | None], dict[str, Any]]) -> tuple[int, bytes]:
+                     apply: Callable[[], dict[str, Any]]) -> tuple[int, bytes]:
+        """Apply a write once per `Idempotency-Key`. The handler runs on the event loop without awaiting between
+        the key's lookup and its record, so two requests with one key cannot both apply."""
         key = request.headers.get("idempotency-key")
         print_ = idempotency.fingerprint(request.method, request.url.path, params)
-        with self.store.transaction() as conn:
-            if key:
+        if key:
+            with self.store.transaction() as conn:
                 stored = idempotency.lookup(conn, key, print_)
-                if stored is not None:
-                    raise _Replayed(stored)
-            body = orjson.dumps(truncate_embedded_lines(apply(conn, key)))
-            if key:
-                idempotency.remember(conn, key, print_, 200, body, writes.clock(conn))
+            if stored is not None:
+                raise _Replayed(stored)
+        body = orjson.dumps(truncate_embedded_lines(apply()))
+        if key:
+            with self.store.transaction() as conn:
+                idempotency.remember(conn, key, print_, 200, body, self.store.now())
         return 200, body
 
     async def update_customer(self, request: Request, params: dict[str, Any]) -> tuple[int, bytes]:
         cid = request.path_params["id"]
-        return await self._write(request, params, lambda conn, key: writes.update_customer(conn, cid, params, key))
+        return await self._write(request, params, lambda: writes.update_customer(self.store, cid, params))
 
     async def create_customer(self, request: Request, params: dict[str, Any]) -> tuple[int, bytes]:
-        return await self._write(request, params, lambda conn, key: writes.create_customer(conn, params, key))
+        return await self._write(request, params, lambda: writes.create_customer(self.store, params))
 
     async def delete_customer(self, request: Request, params: dict[str, Any]) -> tuple[int, bytes]:
         cid = request.path_params["id"]
-        return await self._write(request, params, lambda conn, key: writes.delete_customer(conn, cid))
+        return await self._write(request, params, lambda: writes.delete_customer(self.store, cid))
 
     async def cancel_subscription(self, request: Request, params: dict[str, Any]) -> tuple[int, bytes]:
         sid = request.path_params["id"]
-        return await self._write(request, params, lambda conn, key: writes.cancel_subscription(conn, sid))
+        return await self._write(request, params, lambda: writes.cancel_subscription(self.store, sid))
 
 
 class _Replayed(Exception):

@@ -1,149 +1,121 @@
-"""Writes the Stripe emulator applies to the store, each with the event Stripe would emit.
+"""Writes the Stripe emulator accepts, applied through the sandbox core (simulated time, events, ground truth).
 
-Every write runs in one store transaction at the simulated time: it updates the document and its listing
-columns, and appends the event (`customer.updated` with `previous_attributes`, `customer.deleted`,
-`customer.subscription.deleted` for a cancellation, …) with the next `evt_` id from the store's counters.
+A customer update goes through `concord_sandbox.writes.stripe_update` (metadata merge, `customer.updated`
+with `previous_attributes`, repair detection). Creating and deleting a customer and cancelling a subscription
+are not in the core's write set; they use the core's `Mutation` helpers so ids, events and counters stay
+consistent, and re-evaluate the ground truth for the keys they touch.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 import orjson
 
 from concord_sandbox import stripe_docs as sd
-from concord_sandbox.apis.stripe.errors import invalid_request, no_such_object
-from concord_sandbox.ids import StripeIds
+from concord_sandbox import writes as core_writes
+from concord_sandbox.apis.stripe.errors import StripeAPIError, invalid_request, no_such_object
+from concord_sandbox.errors import InvalidWriteError, RecordNotFoundError
+from concord_sandbox.mutation import Mutation
+from concord_sandbox.repair import reevaluate
+from concord_sandbox.store import Store
 
-API_VERSION = "2026-10-28.endive"
-CUSTOMER_FIELDS = ("name", "email", "description", "phone")
-
-
-def clock(conn: sqlite3.Connection) -> int:
-    """The simulated clock (unix seconds) read inside the caller's transaction."""
-    return int(conn.execute("select value from sandbox_meta where key = 'now'").fetchone()[0])
+CUSTOMER_FIELDS = frozenset({"name", "email", "description", "phone", "metadata"})
 
 
-def next_id(conn: sqlite3.Connection, prefix: str) -> str:
-    """The next Stripe id for `prefix`, continuing the seed's counters (persisted in `sandbox_meta`)."""
-    seed = int(conn.execute("select value from sandbox_meta where key = 'seed'").fetchone()[0])
-    row = conn.execute("select value from sandbox_meta where key = 'counters'").fetchone()
-    counters: dict[str, int] = orjson.loads(row[0]) if row else {}
-    n = counters.get(f"stripe.{prefix}", 0) + 1
-    counters[f"stripe.{prefix}"] = n
-    conn.execute("insert or replace into sandbox_meta (key, value) values ('counters', ?)",
-                 (orjson.dumps(counters, option=orjson.OPT_SORT_KEYS).decode(),))
-    return StripeIds(seed).make(prefix, n)
-
-
-def append_event(conn: sqlite3.Connection, etype: str, doc: dict[str, Any], at: int,
-                 previous: dict[str, Any] | None = None, idempotency_key: str | None = None) -> str:
-    """Append the event for a change to `doc`; returns its id."""
-    eid = next_id(conn, "evt")
-    data = {"object": doc, **({"previous_attributes": previous} if previous else {})}
-    event = {"id": eid, "object": "event", "api_version": API_VERSION, "created": at, "data": data,
-             "livemode": False, "pending_webhooks": 0,
-             "request": {"id": f"req_{eid[4:18]}", "idempotency_key": idempotency_key}, "type": etype}
-    conn.execute("insert into events (id, type, created, object_id, data) values (?, ?, ?, ?, ?)",
-                 (eid, etype, at, doc["id"], orjson.dumps(event).decode()))
-    return eid
-
-
-def _load(conn: sqlite3.Connection, table: str, obj: str, object_id: str) -> dict[str, Any]:
-    row = conn.execute(f"select data, deleted from {table} where id = ?", (object_id,)).fetchone()
-    if row is None or row[1]:
-        raise no_such_object(obj, object_id)
-    return orjson.loads(row[0])
-
-
-def _save(conn: sqlite3.Connection, table: str, doc: dict[str, Any], at: int, deleted: bool = False) -> None:
-    conn.execute(f"update {table} set data = ?, status = ?, deleted = ?, _updated = ? where id = ?",
-                 (orjson.dumps(doc).decode(), doc.get("status"), int(deleted), at, doc["id"]))
-
-
-def _metadata(current: dict[str, str], changes: Any) -> dict[str, str]:
-    """Stripe's metadata merge: keys are set one by one, an empty string removes a key, '' for all clears."""
-    if changes == "":
+def _metadata_param(value: Any) -> dict[str, str]:
+    if value == "":
         return {}
-    if not isinstance(changes, dict):
-        raise invalid_request("Invalid metadata: must be a hash", param="metadata")
-    merged = dict(current)
-    for key, value in changes.items():
-        if not isinstance(value, str):
-            raise invalid_request(f"Invalid metadata[{key}]: must be a string", param=f"metadata[{key}]")
-        if value == "":
-            merged.pop(key, None)
-        else:
-            merged[key] = value
-    return merged
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise invalid_request("Invalid metadata: must be a hash of strings", param="metadata")
+    return value
 
 
-def update_customer(conn: sqlite3.Connection, customer_id: str, params: dict[str, Any],
-                    idempotency_key: str | None = None) -> dict[str, Any]:
-    """Apply `metadata[…]` and the simple fields to a customer; appends `customer.updated` when anything changed."""
-    at = clock(conn)
-    doc = _load(conn, "customers", "customer", customer_id)
-    previous: dict[str, Any] = {}
+def _vendor_error(exc: RecordNotFoundError | InvalidWriteError, obj: str, object_id: str) -> StripeAPIError:
+    if isinstance(exc, RecordNotFoundError):
+        return no_such_object(obj, object_id)
+    return invalid_request(f"Received unknown parameter: {exc.field}", param=exc.field)
+
+
+def update_customer(store: Store, customer_id: str, params: dict[str, Any]) -> dict[str, Any]:
+    """`POST /v1/customers/{id}`: metadata (key by key; '' removes) and the simple fields."""
+    changes: dict[str, Any] = {}
     for name, value in params.items():
-        if name == "metadata":
-            merged = _metadata(doc.get("metadata") or {}, value)
-            if merged != doc.get("metadata"):
-                previous["metadata"] = doc.get("metadata")
-                doc["metadata"] = merged
-        elif name in CUSTOMER_FIELDS:
-            new = value or None
-            if doc.get(name) != new:
-                previous[name] = doc.get(name)
-                doc[name] = new
-        elif name != "expand":
+        if name == "expand":
+            continue
+        if name not in CUSTOMER_FIELDS:
             raise invalid_request(f"Received unknown parameter: {name}", param=name)
-    if previous:
-        _save(conn, "customers", doc, at)
-        append_event(conn, "customer.updated", doc, at, previous, idempotency_key)
-    return doc
+        if name == "metadata":
+            value = _metadata_param(value)
+            if params["metadata"] == "":  # Stripe: metadata="" clears every key
+                current = _current_metadata(store, customer_id)
+                value = dict.fromkeys(current, "")
+        changes[name] = value or None if name != "metadata" else value
+    try:
+        return core_writes.stripe_update(store, "customers", customer_id, changes)
+    except (RecordNotFoundError, InvalidWriteError) as exc:
+        raise _vendor_error(exc, "customer", customer_id) from None
 
 
-def create_customer(conn: sqlite3.Connection, params: dict[str, Any],
-                    idempotency_key: str | None = None) -> dict[str, Any]:
-    """Create a customer from `name`, `email`, `metadata`, `address[country]`; appends `customer.created`."""
-    at = clock(conn)
-    cid = next_id(conn, "cus")
+def _current_metadata(store: Store, customer_id: str) -> dict[str, str]:
+    with store.transaction() as conn:
+        doc = Mutation(conn, store.now()).stripe_doc("customers", customer_id)
+    if doc is None or doc.get("deleted"):
+        raise no_such_object("customer", customer_id)
+    return dict(doc.get("metadata") or {})
+
+
+def create_customer(store: Store, params: dict[str, Any]) -> dict[str, Any]:
+    """`POST /v1/customers`: name, email, currency, address[country|city], metadata; appends `customer.created`."""
     address = params.get("address") if isinstance(params.get("address"), dict) else {}
-    doc = sd.customer(cid, at, params.get("name") or "", params.get("email") or "", address.get("country"),
-                      address.get("city"), params.get("currency") or "usd",
-                      _metadata({}, params.get("metadata") or {}))
-    doc["currency"] = params.get("currency") or None
-    conn.execute("insert into customers (id, created, customer, status, deleted, _updated, data) "
-                 "values (?, ?, null, null, 0, ?, ?)", (cid, at, at, orjson.dumps(doc).decode()))
-    append_event(conn, "customer.created", doc, at, None, idempotency_key)
+    with store.transaction() as conn:
+        m = Mutation(conn, store.now())
+        doc = sd.customer(m.sid("cus"), m.now, params.get("name") or "", params.get("email") or "",
+                          address.get("country"), address.get("city"), params.get("currency") or "",
+                          _metadata_param(params.get("metadata") or {}))
+        doc["currency"] = doc["currency"] or None
+        m.stripe_put("customers", doc)
+        m.event("customer.created", doc)
+        reevaluate(conn, [("stripe", "customers", doc["id"])], m.now, f"stripe create customers {doc['id']}")
+        m.finish()
     return doc
 
 
-def delete_customer(conn: sqlite3.Connection, customer_id: str) -> dict[str, Any]:
-    """Delete a customer (the row stays, flagged); appends `customer.deleted` carrying the last state."""
-    at = clock(conn)
-    doc = _load(conn, "customers", "customer", customer_id)
-    conn.execute("update customers set data = ?, deleted = 1, _updated = ? where id = ?",
-                 (orjson.dumps(sd.deleted(customer_id, "customer")).decode(), at, customer_id))
-    append_event(conn, "customer.deleted", doc, at)
+def delete_customer(store: Store, customer_id: str) -> dict[str, Any]:
+    """`DELETE /v1/customers/{id}`: the row stays, flagged; `customer.deleted` carries the last state."""
+    with store.transaction() as conn:
+        m = Mutation(conn, store.now())
+        doc = m.stripe_doc("customers", customer_id)
+        if doc is None or doc.get("deleted"):
+            raise no_such_object("customer", customer_id)
+        m.conn.execute("update customers set data = ?, deleted = 1, _updated = ? where id = ?",
+                       (orjson.dumps(sd.deleted(customer_id, "customer")).decode(), m.now, customer_id))
+        m.event("customer.deleted", doc)
+        reevaluate(conn, [("stripe", "customers", customer_id)], m.now, f"stripe delete customers {customer_id}")
+        m.finish()
     return sd.deleted(customer_id, "customer")
 
 
-def cancel_subscription(conn: sqlite3.Connection, subscription_id: str) -> dict[str, Any]:
-    """Cancel now: status `canceled`, `canceled_at`/`ended_at` set; appends `customer.subscription.deleted`.
+def cancel_subscription(store: Store, subscription_id: str) -> dict[str, Any]:
+    """`DELETE /v1/subscriptions/{id}`: cancel now (status `canceled`); appends `customer.subscription.deleted`.
 
-    A cancellation is not a deletion: the subscription stays retrievable and listable (`status=all`).
+    A cancellation is not a deletion: the subscription stays retrievable and listable with `status=all`.
     """
-    at = clock(conn)
-    doc = _load(conn, "subscriptions", "subscription", subscription_id)
-    if doc["status"] == "canceled":
-        raise invalid_request(f"A canceled subscription can only update its cancellation_details and metadata. "
-                              f"Subscription: '{subscription_id}'", param="subscription")
-    previous = {"status": doc["status"], "canceled_at": None, "ended_at": None}
-    doc.update(status="canceled", canceled_at=at, ended_at=at)
-    doc["cancellation_details"] = {**(doc.get("cancellation_details") or {}), "reason": "cancellation_requested"}
-    _save(conn, "subscriptions", doc, at)
-    conn.execute("update subscriptions set current_period_end = null where id = ?", (subscription_id,))
-    append_event(conn, "customer.subscription.deleted", doc, at, previous)
+    with store.transaction() as conn:
+        m = Mutation(conn, store.now())
+        doc = m.stripe_doc("subscriptions", subscription_id)
+        if doc is None:
+            raise no_such_object("subscription", subscription_id)
+        if doc["status"] == "canceled":
+            raise invalid_request("A canceled subscription can only update its cancellation_details and "
+                                  f"metadata. Subscription: '{subscription_id}'", param="subscription")
+        previous = {"status": doc["status"], "canceled_at": None, "ended_at": None}
+        doc.update(status="canceled", canceled_at=m.now, ended_at=m.now)
+        doc["cancellation_details"] = {**(doc.get("cancellation_details") or {}),
+                                       "reason": "cancellation_requested"}
+        m.stripe_put("subscriptions", doc, current_period_end=None)
+        m.event("customer.subscription.deleted", doc, previous)
+        reevaluate(conn, [("stripe", "subscriptions", subscription_id)], m.now,
+                   f"stripe cancel subscriptions {subscription_id}")
+        m.finish()
     return doc
