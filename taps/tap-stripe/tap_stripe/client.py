@@ -30,6 +30,7 @@ from singer_sdk.streams import RESTStream
 
 from tap_stripe.errors import EventsExpiredError, StripeRequestError, StripeRetriableError, redact
 from tap_stripe.events import EVENT_ACTIONS, Action
+from tap_stripe.lean_sync import lean_eligible, lean_records
 from tap_stripe.servertime import server_time
 
 API_VERSION = "2026-10-28.endive"
@@ -146,6 +147,15 @@ class StripeStream(RESTStream[Any]):
             params["starting_after"] = data[-1]["id"]
 
     # -- records ---------------------------------------------------------------------------------------------
+
+    def _sync_records(self, context: dict[str, Any] | None = None, *,
+                      write_messages: bool = True) -> Iterator[dict[str, Any]]:
+        """singer-sdk's record loop, or the equivalent bulk loop of `lean_sync` when nothing needs per-record
+        selection, mapping or partitioning (a ~3x cheaper record path)."""
+        if write_messages and lean_eligible(self, context):
+            yield from lean_records(self)
+        else:
+            yield from super()._sync_records(context, write_messages=write_messages)
 
     def complete(self, obj: dict[str, Any]) -> dict[str, Any]:
         """Fetch what the API left out of an object (e.g. invoice lines past the first 10); default: nothing."""
