@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -30,9 +31,13 @@ OVERHEAD_RECORDS = 50_000
 
 
 def _seed(directory: Path, scale: str) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
+    """Seed into a temporary folder renamed into place, so an interrupted seed is not taken for a cached one."""
+    partial = directory.with_name(directory.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
     subprocess.run([str(BIN / "concord"), "sandbox", "seed", "--scale", scale], check=True,
-                   env={**os.environ, "CONCORD_SANDBOX_DIR": str(directory)}, stdout=subprocess.DEVNULL)
+                   env={**os.environ, "CONCORD_SANDBOX_DIR": str(partial)}, stdout=subprocess.DEVNULL)
+    partial.rename(directory)
 
 
 def _env(directory: Path) -> dict[str, str]:

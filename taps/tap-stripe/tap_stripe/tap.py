@@ -13,6 +13,7 @@ class TapStripe(Tap):
     """Singer tap for Stripe (API version 2026-10-28.endive); works against api.stripe.com or the Concord sandbox."""
 
     name = "tap-stripe"
+    package_name = "concord-tap-stripe"
     message_writer_class = FastSingerWriter
 
     config_jsonschema = th.PropertiesList(

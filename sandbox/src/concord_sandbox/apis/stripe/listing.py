@@ -82,12 +82,13 @@ def fetch_page(conn: sqlite3.Connection, table: str, columns: str, tie: str, whe
             param = "starting_after" if query.starting_after else "ending_before"
             raise invalid_request(f"No such {cursor_obj}: '{cursor}'", param=param, code="resource_missing",
                                   status=404)
+        # A row-value comparison is a range on the (created, tie) index; the equivalent `or` form scans it.
         if query.starting_after:
-            where.append(f"(created < ? or (created = ? and {tie} < ?))")
+            where.append(f"(created, {tie}) < (?, ?)")
         else:
-            where.append(f"(created > ? or (created = ? and {tie} > ?))")
+            where.append(f"(created, {tie}) > (?, ?)")
             descending = False
-        args.extend((row[0], row[0], row[1]))
+        args.extend((row[0], row[1]))
     order = "desc" if descending else "asc"
     sql = (f"select {columns} from {table}" + (f" where {' and '.join(where)}" if where else "")
            + f" order by created {order}, {tie} {order} limit ?")
