@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import calendar
 import random
+import sqlite3
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,7 +21,7 @@ import orjson
 
 from concord_sandbox import netsuite_rows as nsr
 from concord_sandbox import stripe_docs as sd
-from concord_sandbox.catalog import build_catalog
+from concord_sandbox.catalog import Catalog, build_catalog
 from concord_sandbox.company import COUNTRIES, ENTITY_BY_REGION
 from concord_sandbox.errors import InvalidOptionError
 from concord_sandbox.history import (
@@ -42,6 +43,7 @@ from concord_sandbox.history import (
 from concord_sandbox.ids import StripeIds
 from concord_sandbox.mutation import Mutation
 from concord_sandbox.row_sink import RowSink
+from concord_sandbox.seed import SCALES
 from concord_sandbox.store import Store
 from concord_sandbox.timefmt import iso, sf
 
@@ -100,6 +102,13 @@ class _Tracker:
         if key not in self.inserted.get(table, ()):
             self.updated.setdefault(table, set()).add(key)
 
+    def delete(self, table: str, key: Any) -> None:
+        if key in self.inserted.get(table, ()):
+            self.inserted[table].discard(key)
+        else:
+            self.updated.get(table, set()).discard(key)
+            self.deleted.setdefault(table, set()).add(key)
+
     def report(self, rep: AdvanceReport) -> None:
         rep.inserted = {t: len(k) for t, k in sorted(self.inserted.items()) if k}
         rep.updated = {t: len(k) for t, k in sorted(self.updated.items()) if k}
@@ -120,8 +129,7 @@ def advance(store: Store, hours: float) -> AdvanceReport:
         seed = int(meta["seed"])
         rates = orjson.loads(meta["rates"])
         n_accounts = int(meta["accounts"])
-        catalog = build_catalog(seed, int(meta["start"]), {"small": 500, "medium": 20_000, "large": 200_000}.get(
-            meta["scale"], n_accounts), StripeIds(seed))
+        catalog = build_catalog(seed, int(meta["start"]), SCALES.get(meta["scale"], n_accounts), StripeIds(seed))
         step_start = start
         while step_start < end:
             step_end = min(end, step_start + HOUR)
@@ -141,7 +149,8 @@ def advance(store: Store, hours: float) -> AdvanceReport:
 class _Step:
     """One simulated hour [a, b)."""
 
-    def __init__(self, conn: Any, m: Mutation, seed: int, rates: dict[str, float], catalog: Any, a: int, b: int,
+    def __init__(self, conn: sqlite3.Connection, m: Mutation, seed: int, rates: dict[str, float], catalog: Catalog,
+                 a: int, b: int,
                  tracker: _Tracker, rep: AdvanceReport) -> None:
         self.conn, self.m, self.seed, self.a, self.b = conn, m, seed, a, b
         self.tracker, self.rep = tracker, rep
@@ -183,8 +192,10 @@ class _Step:
             self.tracker.update("transaction", inv)
         self.ctx.erp_paid.clear()
         for p in self.ctx.pending:
-            self.conn.execute("insert into sandbox_pending (due_at, kind, ref, payload) values (?, ?, ?, ?)",
-                              (p.due_at, p.kind, p.ref, orjson.dumps(p.payload, option=orjson.OPT_SORT_KEYS).decode()))
+            cur = self.conn.execute("insert into sandbox_pending (due_at, kind, ref, payload) values (?, ?, ?, ?)",
+                                    (p.due_at, p.kind, p.ref,
+                                     orjson.dumps(p.payload, option=orjson.OPT_SORT_KEYS).decode()))
+            self.tracker.insert("sandbox_pending", cur.lastrowid)
         self.ctx.pending.clear()
         for p in self.ctx.planted:
             self.m.plant(p.cls, p.planted_at, p.keys)
@@ -219,7 +230,7 @@ class _Step:
                                 "order by due_at, id", (self.b,)).fetchall()
         for pid, due_at, kind, ref, payload in due:
             self.conn.execute("delete from sandbox_pending where id = ?", (pid,))
-            self.tracker.deleted.setdefault("sandbox_pending", set()).add(pid)
+            self.tracker.delete("sandbox_pending", pid)
             handler = getattr(self, f"_do_{kind}")
             handler(max(due_at, self.a), ref, orjson.loads(payload))
             self.count(kind)
@@ -341,12 +352,18 @@ class _Step:
                     self.count(what)
                 self.flush()
 
-    def _random_row(self, rng: random.Random, sql: str, *args: Any) -> tuple[Any, ...] | None:
-        """A pseudo-random row of a query ordered by a key: pick by rowid window for speed."""
-        total = self.conn.execute(f"select count(*) from ({sql})", args).fetchone()[0]
-        if total == 0:
+    def _random_row(self, rng: random.Random, table: str, columns: str, where: str,
+                    *args: Any) -> tuple[Any, ...] | None:
+        """A pseudo-random row matching `where`: the first match at or after a random rowid (cheap at scale)."""
+        hi = self.conn.execute(f'select max(rowid) from "{table}"').fetchone()[0]
+        if hi is None:
             return None
-        return self.conn.execute(f"{sql} limit 1 offset ?", (*args, rng.randrange(total))).fetchone()
+        sql = f'select {columns} from "{table}" where rowid >= ? and {where} order by rowid limit 1'
+        for _ in range(3):
+            row = self.conn.execute(sql, (rng.randrange(1, hi + 1), *args)).fetchone()
+            if row is not None:
+                return row
+        return self.conn.execute(sql, (1, *args)).fetchone()
 
     def _live_account(self, rng: random.Random, account_type: str | None = None) -> tuple[Any, ...] | None:
         hi = self.conn.execute('select max(rowid) from "Account"').fetchone()[0]
@@ -354,15 +371,15 @@ class _Step:
             row = self.conn.execute('select Id, Type, Name, BillingCountry, CreatedDate, OwnerId from "Account" '
                                     "where rowid >= ? and IsDeleted = 0 order by rowid limit 1",
                                     (rng.randrange(1, hi + 1),)).fetchone()
-            if row is None or (account_type and row[1] != account_type) or self._planted_key("Account", row[0]):
+            if row is None or (account_type and row[1] != account_type) or self._planted_key("salesforce", "Account", row[0]):
                 continue
             return row
         return None
 
-    def _planted_key(self, obj: str, key: Any) -> bool:
+    def _planted_key(self, system: str, obj: str, key: Any) -> bool:
         """Organic activity leaves records named by planted instances alone (only repairs touch them)."""
-        return self.conn.execute("select 1 from sandbox_truth_key where object = ? and key = ?",
-                                 (obj, str(key))).fetchone() is not None
+        return self.conn.execute("select 1 from sandbox_truth_key where system = ? and object = ? and key = ?",
+                                 (system, obj, str(key))).fetchone() is not None
 
     def _late(self, rng: random.Random, at: int) -> int:
         return max(0, self.a - rng.randrange(60, 600)) if rng.random() < LATE_SHARE else at
@@ -404,7 +421,7 @@ class _Step:
         return True
 
     def _act_contact_update(self, rng: random.Random, at: int) -> bool:
-        row = self._random_row(rng, 'select Id from "Contact" where IsDeleted = 0 order by Id')
+        row = self._random_row(rng, "Contact", "Id", "IsDeleted = 0")
         if row is None:
             return False
         title = rng.choice(("CFO", "Controller", "VP Finance", "CTO", "Head of Operations", "Buyer", "COO"))
@@ -412,15 +429,14 @@ class _Step:
         return True
 
     def _act_contact_delete(self, rng: random.Random, at: int) -> bool:
-        row = self._random_row(rng, 'select Id from "Contact" where IsDeleted = 0 order by Id')
+        row = self._random_row(rng, "Contact", "Id", "IsDeleted = 0")
         if row is None:
             return False
         self.sf_update("Contact", row[0], {"IsDeleted": 1, "_deleted_at": sf(at)}, at)
         return True
 
     def _act_opportunity_stage(self, rng: random.Random, at: int) -> bool:
-        row = self._random_row(rng, 'select Id, StageName from "Opportunity" where IsDeleted = 0 and IsClosed = 0 '
-                                    "order by Id")
+        row = self._random_row(rng, "Opportunity", "Id, StageName", "IsDeleted = 0 and IsClosed = 0")
         if row is None:
             return False
         stages = ["Prospecting", "Qualification", "Needs Analysis", "Proposal/Price Quote", "Negotiation/Review"]
@@ -463,8 +479,8 @@ class _Step:
         return True
 
     def _act_customer_update(self, rng: random.Random, at: int) -> bool:
-        row = self._random_row(rng, "select id from customers where deleted = 0 order by id")
-        if row is None or self._planted_key("customers", row[0]):
+        row = self._random_row(rng, "customers", "id", "deleted = 0")
+        if row is None or self._planted_key("stripe", "customers", row[0]):
             return False
         doc = self.m.stripe_doc("customers", row[0])
         assert doc is not None
@@ -480,8 +496,8 @@ class _Step:
         return True
 
     def _act_seat_change(self, rng: random.Random, at: int) -> bool:
-        row = self._random_row(rng, "select id from subscriptions where status = 'active' order by id")
-        if row is None or self._planted_key("subscriptions", row[0]):
+        row = self._random_row(rng, "subscriptions", "id", "status = 'active'")
+        if row is None or self._planted_key("stripe", "subscriptions", row[0]):
             return False
         doc = self.m.stripe_doc("subscriptions", row[0])
         assert doc is not None
@@ -493,8 +509,8 @@ class _Step:
         return True
 
     def _act_cancellation(self, rng: random.Random, at: int) -> bool:
-        row = self._random_row(rng, "select id from subscriptions where status = 'active' order by id")
-        if row is None or self._planted_key("subscriptions", row[0]):
+        row = self._random_row(rng, "subscriptions", "id", "status = 'active'")
+        if row is None or self._planted_key("stripe", "subscriptions", row[0]):
             return False
         doc = self.m.stripe_doc("subscriptions", row[0])
         assert doc is not None
@@ -505,8 +521,8 @@ class _Step:
         return True
 
     def _act_refund(self, rng: random.Random, at: int) -> bool:
-        row = self._random_row(rng, "select id, payment_intent from charges where json_extract(data, "
-                                    "'$.amount_refunded') = 0 and created > ? order by id", self.a - 30 * DAY)
+        row = self._random_row(rng, "charges", "id, payment_intent",
+                               "json_extract(data, '$.amount_refunded') = 0 and created > ?", self.a - 30 * DAY)
         if row is None:
             return False
         ch = self.m.stripe_doc("charges", row[0])
@@ -540,10 +556,9 @@ class _Step:
         self.stripe_put("customers", sd.deleted(cid, "customer") | {"created": at}, gone)
         self.stripe_event("customer.deleted", doc, None, gone)
         self.m.now = gone
-        self.m.ns_delete("customer", "customer", ns_id, f"CUST{ns_id:07d}", cid)
-        self.tracker.deleted.setdefault("customer", set()).add(ns_id)
-        self.tracker.inserted.get("customer", set()).discard(ns_id)
-        self.tracker.insert("deletedrecord", ns_id)
+        logged = self.m.ns_delete("customer", "customer", ns_id, f"CUST{ns_id:07d}", cid)
+        self.tracker.inserted["customer"].discard(ns_id)  # created and deleted within the hour
+        self.tracker.insert("deletedrecord", logged)
         return True
 
 

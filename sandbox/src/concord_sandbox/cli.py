@@ -12,7 +12,7 @@ from rich.table import Table
 from concord_sandbox import daemon
 from concord_sandbox.activity import advance as run_advance
 from concord_sandbox.apis import DEFAULT_HOST, DEFAULT_PORTS, default_host, default_port, load_api
-from concord_sandbox.errors import InvalidOptionError, SandboxError
+from concord_sandbox.errors import InvalidOptionError, SandboxError, ServerError
 from concord_sandbox.faults import API_NAMES, clear_faults, load_faults, parse_faults, save_faults
 from concord_sandbox.inconsistencies import CLASSES, parse_rates
 from concord_sandbox.paths import database_path, sandbox_dir
@@ -34,6 +34,9 @@ def seed(
     rates: str = typer.Option("", help="Planting rates as CLASS=RATE,… over the defaults."),
 ) -> None:
     """Generate the company into the sandbox database (replacing what was there) and set the clock to START."""
+    if daemon.running_info(sandbox_dir()) is not None:
+        raise ServerError("The sandbox server is running on the current database; run `concord sandbox stop` "
+                          "before seeding a new company.")
     result = seed_company(database_path(), scale, seed_, parse_iso(start), parse_rates(rates))
     rows = sum(result.counts.values())
     typer.echo(f"seeded {scale} (seed {seed_}) at {start}: {rows:,} rows, {result.planted:,} planted instances "

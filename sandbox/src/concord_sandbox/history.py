@@ -37,7 +37,7 @@ DAY = 86400
 HOUR = 3600
 RETENTION = 30 * DAY
 API_VERSION = "2026-10-28.endive"
-HISTORY_DAYS = 450.0  # accounts were created up to this many days before the start
+HISTORY_DAYS = 410.0  # accounts were created up to this many days before the start
 
 NAME_A = ("North", "Blue", "Bright", "Silver", "Iron", "Green", "Red", "Clear", "Swift", "True", "Deep", "High",
           "Open", "Prime", "Solid", "Quiet", "Bold", "Urban", "Polar", "Coral", "Amber", "Cedar", "Delta", "Echo",
@@ -214,20 +214,6 @@ def generate_account(ctx: HistoryContext, index: int, created: int | None = None
     for _ in range(n_open):
         _pipeline_opportunity(ctx, rng, acct_id, name, country.currency, owner, created)
 
-    if ctx.roll(rng, "duplicate_crm_account"):
-        dup_created = created + int(rng.uniform(1, 200) * DAY)
-        if dup_created > start - HOUR:
-            dup_created = (created + start) // 2
-        dup_id = ctx.sfid("Account")
-        dup = dict(account)
-        dup.update({"Id": dup_id, "Name": rng.choice((f"{a}{b}", f"{a} {b.title()} {c}", f"{name}.", name.upper())),
-                    "Website": rng.choice((website, f"{slug}{index}.example.com", f"https://{website}")),
-                    "ParentId": None, "Type": "Prospect", "OwnerId": rng.choice(ctx.catalog.users),
-                    "CreatedDate": sf(dup_created), "LastModifiedDate": sf(dup_created),
-                    "SystemModstamp": sf(dup_created)})
-        ctx.sink.add("Account", dup)
-        ctx.plant("duplicate_crm_account", dup_created, salesforce={"Account": [acct_id, dup_id]})
-
     ns_id: int | None = None
     if rng.random() < 0.85 and created < start - 2 * DAY:
         cust, last_modified = open_customer(ctx, rng, account, country, entity.code, entity.subsidiary_id, parent_ns,
@@ -243,6 +229,22 @@ def generate_account(ctx: HistoryContext, index: int, created: int | None = None
             start_subscription(ctx, rng, cust, account, sub_start + int(rng.uniform(0, 2) * DAY) if k == 0 else sub_start,
                           second=k == 1)
         account["Type"] = "Customer"
+    # A deleted account cannot also be a live duplicate: those two classes never share an account.
+    if ctx.roll(rng, "duplicate_crm_account") and not account["IsDeleted"]:
+        dup_created = created + int(rng.uniform(1, 200) * DAY)
+        if dup_created > start - HOUR:
+            dup_created = (created + start) // 2
+        dup_id = ctx.sfid("Account")
+        dup = dict(account)
+        dup.update({"Id": dup_id, "Name": rng.choice((f"{a}{b}", f"{a} {b.title()} {c}", f"{name}.", name.upper())),
+                    "Website": rng.choice((website, f"{slug}{index}.example.com", f"https://{website}")),
+                    "ParentId": None, "Type": "Prospect", "ERP_Customer_Number__c": None,
+                    "OwnerId": rng.choice(ctx.catalog.users),
+                    "CreatedDate": sf(dup_created), "LastModifiedDate": sf(dup_created),
+                    "SystemModstamp": sf(dup_created)})
+        ctx.sink.add("Account", dup)
+        ctx.plant("duplicate_crm_account", dup_created, salesforce={"Account": [acct_id, dup_id]})
+
     if parent_id is None and rng.random() < 0.06:
         ctx.family = (acct_id, ns_id, rng.randint(1, 4))
     if account["IsDeleted"] == 0:
@@ -374,9 +376,10 @@ def start_subscription(ctx: HistoryContext, rng: random.Random, cust: BillingCus
     else:
         _won_opportunity(ctx, rng, cust, account, sub_id, items_spec, created, second)
 
-    items_docs = lambda ps, pe: [  # noqa: E731
-        sd.subscription_item(si, sub_id, created, cat.products[code].prices[cur], qty, ps, pe)
-        for si, (code, qty) in zip(si_ids, items_spec, strict=True)]
+    def items_docs(period_start: int, period_end: int) -> list[dict[str, Any]]:
+        return [sd.subscription_item(si, sub_id, created, cat.products[code].prices[cur], qty, period_start,
+                                     period_end) for si, (code, qty) in zip(si_ids, items_spec, strict=True)]
+
     p_start = created
     latest_invoice = None
     first = True

@@ -128,15 +128,17 @@ class Mutation:
         self.conn.execute(f'update "{table}" set {sets} where id = ?', (*values.values(), ns_id))
 
     def ns_delete(self, table: str, recordtypename: str, ns_id: int, name: str | None,
-                  externalid: str | None) -> None:
-        """Remove a NetSuite record and log it in `deletedrecord`, as NetSuite does."""
+                  externalid: str | None) -> int:
+        """Remove a NetSuite record and log it in `deletedrecord`, as NetSuite does; returns the log row's id."""
         self.conn.execute(f'delete from "{table}" where id = ?', (ns_id,))
         if table == "transaction":
             self.conn.execute("delete from transactionline where \"transaction\" = ?", (ns_id,))
             self.conn.execute("delete from previoustransactionlink where previousdoc = ? or nextdoc = ?",
                               (ns_id, ns_id))
-        self.conn.execute("insert into deletedrecord (recordid, recordtypename, name, externalid, deleteddate) "
-                          "values (?, ?, ?, ?, ?)", (ns_id, recordtypename, name, externalid, self.ns_now))
+        cur = self.conn.execute("insert into deletedrecord (recordid, recordtypename, name, externalid, "
+                                "deleteddate) values (?, ?, ?, ?, ?)",
+                                (ns_id, recordtypename, name, externalid, self.ns_now))
+        return int(cur.lastrowid or 0)
 
     # Ground truth and bookkeeping -----------------------------------------------------------------------
     def plant(self, cls: str, at: int, keys: dict[str, dict[str, list[Any]]]) -> None:
