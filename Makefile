@@ -32,12 +32,12 @@ bench: setup
 	@$(BIN)/python -m bench --scale $(SCALE)
 
 lint: setup
-	@$(BIN)/ruff check . && $(BIN)/ruff format --check .
+	@$(BIN)/ruff check .
 
 # Re-resolve requirements.in into requirements.lock (needs the package registry).
 lock:
 	@$(BIN)/uv pip compile -q requirements.in -p 3.11 -o requirements.lock
 
 clean:
-	-@$(BIN)/concord warehouse down 2>/dev/null
+	-@$(BIN)/python -c 'from concord.warehouse.embedded import EmbeddedCluster; EmbeddedCluster().destroy()' 2>/dev/null
 	rm -rf .concord $(VENV)

@@ -6,7 +6,6 @@ import sys
 import textwrap
 import traceback
 
-import click
 import typer
 
 from concord.cli import warehouse
@@ -40,6 +39,14 @@ def _root(debug: bool = typer.Option(False, "--debug", help="Show tracebacks on 
     """Concord: Singer taps → PostgreSQL warehouse → dbt → Great Expectations → Airflow writebacks."""
 
 
+@app.command()
+def demo() -> None:
+    """Run the whole pipeline end to end on the embedded default and print a summary."""
+    from concord.demo import run as run_demo
+
+    run_demo()
+
+
 def _fail(message: str) -> None:
     typer.secho(textwrap.fill(message, width=100), err=True, fg="red")
     raise SystemExit(1)
@@ -50,14 +57,8 @@ def run(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in args
     try:
-        app(args=args, prog_name="concord", standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        raise SystemExit(exc.exit_code) from None
-    except click.exceptions.Abort:
-        _fail("Aborted.")
-    except click.ClickException as exc:
-        exc.show()
-        raise SystemExit(exc.exit_code) from None
+        # standalone mode: usage errors print as Click/Typer does and exit 2; other errors propagate here.
+        app(args=args, prog_name="concord")
     except ConcordError as exc:
         if debug:
             traceback.print_exc()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import psycopg
 import typer
 
 from concord.errors import WarehouseError
@@ -52,7 +53,7 @@ def status() -> None:
         target = st.url or ""
     try:
         versions = applied_versions(target)
-    except Exception as exc:  # noqa: BLE001 - any connection failure is reported, not raised
+    except psycopg.Error as exc:
         raise WarehouseError(f"The warehouse at {redact(target)} does not answer: {exc}") from exc
     latest = available_migrations()[-1].version
     typer.echo(f"migrations: {len(versions)} applied, latest {max(versions, default=0):04d} of {latest:04d}")

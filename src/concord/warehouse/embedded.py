@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import glob
+import hashlib
 import os
 import pwd
 import shutil
@@ -78,10 +79,21 @@ class EmbeddedCluster:
     """A PostgreSQL cluster owned by Concord, rooted at `root` (default `.concord/pg`)."""
 
     def __init__(self, root: Path | None = None) -> None:
-        self.root = (root or state_dir() / "pg").resolve()
-        self.data_dir = self.root / "data"
-        self.log_file = self.root / "postgres.log"
+        self.root = Path(os.path.abspath(root or state_dir() / "pg"))
         self._lock_file = self.root.parent / f".{self.root.name}.lock"
+
+    @property
+    def home(self) -> Path:
+        """Where the server's files live: `root`, or the folder `root` links to (see `_place_home`)."""
+        return self.root.resolve()
+
+    @property
+    def data_dir(self) -> Path:
+        return self.home / "data"
+
+    @property
+    def log_file(self) -> Path:
+        return self.home / "postgres.log"
 
     # -- privileges: initdb and postgres refuse to run as root -------------------------------------------
     def _os_user(self) -> str | None:
@@ -99,7 +111,7 @@ class EmbeddedCluster:
     def _run(self, args: list[str], check: bool = True) -> subprocess.CompletedProcess[str]:
         user = self._os_user()
         cmd = (["runuser", "-u", user, "--", *args]) if user else args
-        proc = subprocess.run(cmd, capture_output=True, text=True, cwd=self.root, check=False)
+        proc = subprocess.run(cmd, capture_output=True, text=True, cwd="/", check=False)
         if check and proc.returncode != 0:
             raise WarehouseError(
                 f"'{' '.join(args[:2])}' failed (exit {proc.returncode}): {(proc.stderr or proc.stdout).strip()} "
@@ -154,9 +166,28 @@ class EmbeddedCluster:
         return ClusterStatus(self._initialized(), port is not None, port, self.data_dir)
 
     # -- lifecycle -------------------------------------------------------------------------------------
+    def _place_home(self) -> None:
+        """Create `root`. As root, the server's user must reach it; when an ancestor folder is private
+        (e.g. a checkout under a 0700 home or temp dir), the files go to /var/lib/concord-pg/<hash> and
+        `root` becomes a link there, so nothing outside the project is made world-readable."""
+        self.root.parent.mkdir(parents=True, exist_ok=True)
+        user = self._os_user()
+        if self.root.exists() or user is None:
+            self.root.mkdir(exist_ok=True)
+            self._chown(self.root)
+            return
+        reachable = subprocess.run(["runuser", "-u", user, "--", "test", "-x", str(self.root.parent)], check=False)
+        if reachable.returncode == 0:
+            self.root.mkdir()
+        else:
+            digest = hashlib.sha256(str(self.root).encode()).hexdigest()[:16]
+            target = Path("/var/lib/concord-pg") / digest
+            target.mkdir(parents=True, exist_ok=True)
+            self.root.symlink_to(target, target_is_directory=True)
+        self._chown(self.home)
+
     def _initdb(self) -> None:
-        self.root.mkdir(parents=True, exist_ok=True)
-        self._chown(self.root)
+        self._place_home()
         if self.data_dir.exists():  # a half-made data dir from an interrupted initdb
             shutil.rmtree(self.data_dir)
         self._run([
@@ -230,4 +261,7 @@ class EmbeddedCluster:
     def destroy(self) -> None:
         """Stop the cluster and delete its files."""
         self.down()
-        shutil.rmtree(self.root, ignore_errors=True)
+        home = self.home
+        if self.root.is_symlink():
+            self.root.unlink()
+        shutil.rmtree(home, ignore_errors=True)

@@ -1,0 +1,1 @@
+"""Benchmark stages; each module registers its stages with `bench.harness.stage`."""
