@@ -15,6 +15,7 @@ from typing import Any
 import uvicorn
 
 from concord_sandbox.apis.netsuite import create_app, tap_config
+from concord_sandbox.inconsistencies import DEFAULT_RATES
 from concord_sandbox.paths import database_path
 from concord_sandbox.seed import DEFAULT_START, seed_company
 from concord_sandbox.store import Store
@@ -25,7 +26,7 @@ def seed_sandbox(directory: Path, scale: str = "small") -> Path:
     """Seed a sandbox at `scale` into `directory`; returns the database path."""
     directory.mkdir(parents=True, exist_ok=True)
     path = database_path(directory)
-    seed_company(path, scale, 1, parse_iso(DEFAULT_START), {})
+    seed_company(path, scale, 1, parse_iso(DEFAULT_START), dict(DEFAULT_RATES))
     return path
 
 
