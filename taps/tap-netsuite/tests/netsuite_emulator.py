@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
-
 from concord_sandbox.apis.netsuite import create_app, tap_config
 from concord_sandbox.inconsistencies import DEFAULT_RATES
 from concord_sandbox.paths import database_path

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-
 from tap_netsuite.tap import TapNetSuite
 
 

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from netsuite_emulator import Emulator
 from singer_sdk.testing import get_tap_test_class
-
 from tap_netsuite.tap import TapNetSuite
 
 # Filled in place by the fixture below once the emulator runs; the SDK's runner holds this same dict.
