@@ -37,6 +37,7 @@ DAY = 86400
 HOUR = 3600
 RETENTION = 30 * DAY
 API_VERSION = "2026-10-28.endive"
+HISTORY_DAYS = 450.0  # accounts were created up to this many days before the start
 
 NAME_A = ("North", "Blue", "Bright", "Silver", "Iron", "Green", "Red", "Clear", "Swift", "True", "Deep", "High",
           "Open", "Prime", "Solid", "Quiet", "Bold", "Urban", "Polar", "Coral", "Amber", "Cedar", "Delta", "Echo",
@@ -79,13 +80,18 @@ class Pending:
 
 
 class Counters:
-    """Named id counters, persisted in sandbox_meta so advancing continues the sequences."""
+    """Named id counters, persisted in sandbox_meta so advancing continues the sequences.
 
-    def __init__(self, values: dict[str, int] | None = None) -> None:
+    `base` offsets every counter: seeding gives each fixed chunk of accounts its own id range, so chunks can be
+    generated in any order (or in parallel) and still produce the same ids.
+    """
+
+    def __init__(self, values: dict[str, int] | None = None, base: int = 0) -> None:
         self.values: dict[str, int] = dict(values or {})
+        self.base = base
 
     def next(self, name: str, first: int = 1) -> int:
-        n = self.values.get(name, first - 1) + 1
+        n = self.values.get(name, self.base + first - 1) + 1
         self.values[name] = n
         return n
 
@@ -167,7 +173,7 @@ def generate_account(ctx: HistoryContext, index: int) -> None:
     start = ctx.start
     country = rng.choices(COUNTRIES, weights=COUNTRY_WEIGHTS)[0]
     entity = ENTITY_BY_REGION[country.region]
-    created = start - int(rng.uniform(2.0, 600.0) * DAY)
+    created = start - int(rng.uniform(2.0, HISTORY_DAYS) * DAY)
     owner = rng.choice(ctx.catalog.users)
     acct_id = ctx.sfid("Account")
     parent_id, parent_ns = None, None

@@ -53,29 +53,20 @@ def salesforce_id15_to_18(id15: str) -> str:
 
 
 _WIDTH = {"cus": 14, "prod": 14}
-
-
-def _coprime_multiplier(prefix: str) -> int:
-    """A large per-prefix multiplier coprime with 62**k (odd and not a multiple of 31)."""
-    m = int.from_bytes(hashlib.blake2b(prefix.encode(), digest_size=32).digest(), "big") | 1
-    while m % 31 == 0:
-        m += 2
-    return m
+# bytes.translate maps each digest byte onto the base62 alphabet (a slight bias is harmless for ids).
+_TO_B62 = bytes(_B62[b % 62].encode()[0] for b in range(256))
 
 
 class StripeIds:
-    """Stripe-style ids ('cus_…', 'in_…') from a seed and a counter per prefix; unique within a prefix."""
+    """Stripe-style ids ('cus_…', 'in_…'): a keyed hash of (seed, prefix, counter) in base62.
+
+    Unique for practical purposes (≥ 83 random bits), pure functions of their inputs.
+    """
 
     def __init__(self, seed: int) -> None:
-        self._seed = seed
-        self._params: dict[str, tuple[int, int, int, int]] = {}
+        self._key = hashlib.blake2b(f"concord-sandbox:{seed}".encode(), digest_size=32).digest()
 
     def make(self, prefix: str, n: int) -> str:
-        params = self._params.get(prefix)
-        if params is None:
-            width = _WIDTH.get(prefix, 24)
-            space = 62**width
-            offset = int.from_bytes(hashlib.blake2b(f"{self._seed}:{prefix}".encode(), digest_size=32).digest(), "big")
-            params = self._params[prefix] = (_coprime_multiplier(prefix) % space, offset % space, space, width)
-        mult, offset, space, width = params
-        return f"{prefix}_{_base62((n * mult + offset) % space, width)}"
+        width = _WIDTH.get(prefix, 24)
+        digest = hashlib.blake2b(f"{prefix}{n}".encode(), digest_size=width, key=self._key).digest()
+        return f"{prefix}_{digest.translate(_TO_B62).decode()}"
