@@ -26,7 +26,7 @@ from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.streams import RESTStream
 
 from tap_netsuite.auth import build_auth
-from tap_netsuite.columns import DATETIME_FORMAT, Column
+from tap_netsuite.columns import DATETIME_FORMAT, Column, to_datetime
 from tap_netsuite.errors import NetSuiteAuthError, NetSuiteQueryError, NetSuiteRetriableError, QueryCapError
 
 SUITEQL_PATH = "/services/rest/query/v1/suiteql"
@@ -227,14 +227,17 @@ class NetSuiteStream(RESTStream[Any]):
             yield from self.deletions(context)
 
     def deletions(self, context: Any) -> Iterator[dict[str, Any]]:
-        """Deletion records from `deletedrecord`, then the deletions bookmark moves past them."""
+        """Deletion records from `deletedrecord` strictly after the deletions bookmark (deleteddate, id), which
+        moves past them once they are all emitted (ids grow with time, so the pair is a total order)."""
         state = self.get_context_state(context)
         since = state.get("deletions_bookmark") or self.config.get("start_date") or "2000-01-01T00:00:00Z"
         start = suiteql_timestamp(str(since))
         types = ", ".join(f"'{t}'" for t in self.deleted_record_types)
+        first_after = (start, str(state["deletions_after_id"])) if "deletions_after_id" in state else None
 
         def query(after: tuple[str, ...] | None) -> str:
             where = f"d.recordtypename IN ({types}) AND d.deleteddate >= {_ts(start)}"
+            after = after or first_after
             if after is not None:
                 where += (f" AND d.deleteddate >= {_ts(after[0])} AND (d.deleteddate > {_ts(after[0])}"
                           f" OR d.id > {int(after[1])})")
@@ -242,13 +245,13 @@ class NetSuiteStream(RESTStream[Any]):
                     f"d.externalid AS externalid, TO_CHAR(d.deleteddate, '{DATETIME_FORMAT}') AS deleteddate "
                     f"FROM deletedrecord d WHERE {where} ORDER BY d.deleteddate, d.id")
 
-        latest = None
+        latest: tuple[str, int] | None = None
         for item in self.paginate(query, ["deleteddate", "id"]):
-            deleted_at = item["deleteddate"][:10] + "T" + item["deleteddate"][11:19] + "+00:00"
-            latest = deleted_at
+            deleted_at = to_datetime(item["deleteddate"])
+            latest = (deleted_at, int(item["id"]))
             yield self.deletion_record(item, deleted_at)
         if latest is not None:
-            state["deletions_bookmark"] = latest
+            state["deletions_bookmark"], state["deletions_after_id"] = latest
 
     def deletion_record(self, item: dict[str, Any], deleted_at: str) -> dict[str, Any]:
         """The record announcing that `item` (a deletedrecord row) was deleted; keyed like live records."""
