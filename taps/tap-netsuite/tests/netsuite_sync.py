@@ -43,6 +43,9 @@ def run_tap(config: dict[str, Any], state: dict[str, Any] | None = None) -> Sync
     capture = _Capture()
     root = logging.getLogger()
     root.addHandler(capture)
+    tap_logger = logging.getLogger(TapNetSuite.name)
+    level = tap_logger.level
+    tap_logger.setLevel(logging.INFO)  # the SDK defaults plugin loggers to WARNING outside the CLI
     try:
         with redirect_stdout(out), redirect_stderr(err):
             tap = TapNetSuite(config=config, state=state, parse_env_config=False)
@@ -50,6 +53,7 @@ def run_tap(config: dict[str, Any], state: dict[str, Any] | None = None) -> Sync
             out.flush()
     finally:
         root.removeHandler(capture)
+        tap_logger.setLevel(level)
     result = SyncResult(stderr=err.getvalue() + "\n".join(capture.lines))
     out.seek(0)
     for line in out.read().splitlines():
