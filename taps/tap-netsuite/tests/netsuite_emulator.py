@@ -3,17 +3,14 @@
 from __future__ import annotations
 
 import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import uvicorn
 from concord_sandbox.apis.netsuite import create_app, tap_config
+from concord_sandbox.apis.netsuite.local import serve_in_thread
 from concord_sandbox.inconsistencies import DEFAULT_RATES
 from concord_sandbox.paths import database_path
 from concord_sandbox.seed import DEFAULT_START, seed_company
@@ -37,12 +34,6 @@ def copy_sandbox(source: Path, directory: Path) -> Path:
     return target
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @dataclass
 class Emulator:
     """A running emulator: its base URL, the store it serves and the tap config that reaches it."""
@@ -58,32 +49,12 @@ class Emulator:
 
 
 @contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """Serve an ASGI app with uvicorn in a thread on a free loopback port; yields the base URL."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                           lifespan="off"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started:
-        if time.monotonic() > deadline or not thread.is_alive():
-            raise RuntimeError("the NetSuite emulator did not start")
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-
-
-@contextmanager
 def running_emulator(db: Path, **settings: Any) -> Iterator[Emulator]:
     """The emulator over the sandbox database `db` (settings: max_results, concurrency_limit, faults)."""
     store = Store(db)
     faults = settings.pop("faults", None)
     try:
-        with serve(create_app(store, faults, **settings)) as url:
+        with serve_in_thread(create_app(store, faults, **settings)) as url:
             yield Emulator(url, store)
     finally:
         store.close()
