@@ -7,10 +7,12 @@ benchmark process serves it on a loopback port.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import io
 import json
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Iterator
@@ -19,8 +21,8 @@ from typing import Any
 
 import orjson
 import requests
-from concord_sandbox.apis.netsuite import create_app, tap_config
-from concord_sandbox.apis.netsuite.local import serve_in_thread
+from concord_sandbox.apis.netsuite import tap_config
+from concord_sandbox.apis.netsuite.local import free_port
 from concord_sandbox.inconsistencies import DEFAULT_RATES
 from concord_sandbox.seed import DEFAULT_START, seed_company
 from concord_sandbox.store import Store
@@ -32,6 +34,7 @@ from bench.harness import Context, Sample, ratio, stage
 
 _SERVERS: dict[Path, tuple[str, Store]] = {}
 _EXIT = contextlib.ExitStack()
+atexit.register(_EXIT.close)
 PAGE = 1000
 
 
@@ -41,10 +44,25 @@ def _sandbox(ctx: Context) -> Path:
 
 
 def _emulator(ctx: Context) -> tuple[str, Store]:
+    """The emulator in its own process (as `concord sandbox serve` runs it), so it does not share the GIL
+    with the tap being measured."""
     db = _sandbox(ctx)
     if db not in _SERVERS:
         store = Store(db)
-        url = _EXIT.enter_context(serve_in_thread(create_app(store)))
+        port = free_port()
+        proc = subprocess.Popen([sys.executable, "-m", "concord_sandbox.apis.netsuite.local", str(db), str(port)])
+        _EXIT.callback(proc.wait, 30)
+        _EXIT.callback(proc.terminate)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                requests.get(url + "/", timeout=1)
+                break
+            except requests.ConnectionError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("the NetSuite emulator process did not start") from None
+                time.sleep(0.05)
         _SERVERS[db] = (url, store)
     return _SERVERS[db]
 

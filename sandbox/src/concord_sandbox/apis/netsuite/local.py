@@ -37,3 +37,20 @@ def serve_in_thread(app: Any, start_timeout: float = 10.0) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m concord_sandbox.apis.netsuite.local DB PORT`: serve the emulator over DB in the foreground
+    (benchmarks run it in its own process so the tap under test does not share the GIL with it)."""
+    import sys
+    from pathlib import Path
+
+    from concord_sandbox.apis.netsuite import create_app
+    from concord_sandbox.store import Store
+
+    db, port = (argv if argv is not None else sys.argv[1:])[:2]
+    uvicorn.run(create_app(Store(Path(db))), host="127.0.0.1", port=int(port), log_level="warning", lifespan="off")
+
+
+if __name__ == "__main__":
+    main()
