@@ -37,7 +37,7 @@ DAY = 86400
 HOUR = 3600
 RETENTION = 30 * DAY
 API_VERSION = "2026-10-28.endive"
-HISTORY_DAYS = 450.0  # accounts were created up to this many days before the start
+HISTORY_DAYS = 410.0  # accounts were created up to this many days before the start
 
 NAME_A = ("North", "Blue", "Bright", "Silver", "Iron", "Green", "Red", "Clear", "Swift", "True", "Deep", "High",
           "Open", "Prime", "Solid", "Quiet", "Bold", "Urban", "Polar", "Coral", "Amber", "Cedar", "Delta", "Echo",
@@ -149,7 +149,7 @@ class HistoryContext:
 
 
 @dataclass
-class _Customer:
+class BillingCustomer:
     """What the account's billing generation needs to know about its customer."""
 
     account_id: str
@@ -167,13 +167,18 @@ class _Customer:
     invoice_count: int = 0
 
 
-def generate_account(ctx: HistoryContext, index: int) -> None:
-    """Generate account `index`: CRM records, its billing customer and invoices, its ERP records."""
+def generate_account(ctx: HistoryContext, index: int, created: int | None = None) -> str:
+    """Generate account `index`: CRM records, its billing customer and invoices, its ERP records.
+
+    `created` pins the creation time (a new account while the clock advances; it starts as a prospect).
+    Returns the Account Id.
+    """
     rng = random.Random(f"{ctx.seed}:account:{index}")
     start = ctx.start
     country = rng.choices(COUNTRIES, weights=COUNTRY_WEIGHTS)[0]
     entity = ENTITY_BY_REGION[country.region]
-    created = start - int(rng.uniform(2.0, HISTORY_DAYS) * DAY)
+    drawn = start - int(rng.uniform(2.0, HISTORY_DAYS) * DAY)
+    created = drawn if created is None else created
     owner = rng.choice(ctx.catalog.users)
     acct_id = ctx.sfid("Account")
     parent_id, parent_ns = None, None
@@ -203,28 +208,15 @@ def generate_account(ctx: HistoryContext, index: int) -> None:
     last_modified = created
     domain = f"{slug}{index}.example.com"
     for _ in range(rng.randint(1, 4)):
-        _contact(ctx, rng, acct_id, country, owner, domain, min(start - 60, created + int(rng.uniform(0, 30) * DAY)))
+        contact_at = max(created, min(start - 60, created + int(rng.uniform(0, 30) * DAY)))
+        _contact(ctx, rng, acct_id, country, owner, domain, contact_at)
     n_open = rng.choice((0, 0, 1, 1, 2))
     for _ in range(n_open):
         _pipeline_opportunity(ctx, rng, acct_id, name, country.currency, owner, created)
 
-    if ctx.roll(rng, "duplicate_crm_account"):
-        dup_created = created + int(rng.uniform(1, 200) * DAY)
-        if dup_created > start - HOUR:
-            dup_created = (created + start) // 2
-        dup_id = ctx.sfid("Account")
-        dup = dict(account)
-        dup.update({"Id": dup_id, "Name": rng.choice((f"{a}{b}", f"{a} {b.title()} {c}", f"{name}.", name.upper())),
-                    "Website": rng.choice((website, f"{slug}{index}.example.com", f"https://{website}")),
-                    "ParentId": None, "Type": "Prospect", "OwnerId": rng.choice(ctx.catalog.users),
-                    "CreatedDate": sf(dup_created), "LastModifiedDate": sf(dup_created),
-                    "SystemModstamp": sf(dup_created)})
-        ctx.sink.add("Account", dup)
-        ctx.plant("duplicate_crm_account", dup_created, salesforce={"Account": [acct_id, dup_id]})
-
     ns_id: int | None = None
     if rng.random() < 0.85 and created < start - 2 * DAY:
-        cust, last_modified = _customer(ctx, rng, account, country, entity.code, entity.subsidiary_id, parent_ns,
+        cust, last_modified = open_customer(ctx, rng, account, country, entity.code, entity.subsidiary_id, parent_ns,
                                         created, domain)
         ns_id = cust.ns_id
         n_subs = 2 if rng.random() < 0.15 else 1
@@ -234,15 +226,32 @@ def generate_account(ctx: HistoryContext, index: int) -> None:
                 sub_start = sub_start + int(rng.uniform(30, 300) * DAY)
                 if sub_start > start - 2 * HOUR:
                     break
-            _subscription(ctx, rng, cust, account, sub_start + int(rng.uniform(0, 2) * DAY) if k == 0 else sub_start,
+            start_subscription(ctx, rng, cust, account, sub_start + int(rng.uniform(0, 2) * DAY) if k == 0 else sub_start,
                           second=k == 1)
         account["Type"] = "Customer"
+    # A deleted account cannot also be a live duplicate: those two classes never share an account.
+    if ctx.roll(rng, "duplicate_crm_account") and not account["IsDeleted"]:
+        dup_created = created + int(rng.uniform(1, 200) * DAY)
+        if dup_created > start - HOUR:
+            dup_created = (created + start) // 2
+        dup_id = ctx.sfid("Account")
+        dup = dict(account)
+        dup.update({"Id": dup_id, "Name": rng.choice((f"{a}{b}", f"{a} {b.title()} {c}", f"{name}.", name.upper())),
+                    "Website": rng.choice((website, f"{slug}{index}.example.com", f"https://{website}")),
+                    "ParentId": None, "Type": "Prospect", "ERP_Customer_Number__c": None,
+                    "OwnerId": rng.choice(ctx.catalog.users),
+                    "CreatedDate": sf(dup_created), "LastModifiedDate": sf(dup_created),
+                    "SystemModstamp": sf(dup_created)})
+        ctx.sink.add("Account", dup)
+        ctx.plant("duplicate_crm_account", dup_created, salesforce={"Account": [acct_id, dup_id]})
+
     if parent_id is None and rng.random() < 0.06:
         ctx.family = (acct_id, ns_id, rng.randint(1, 4))
     if account["IsDeleted"] == 0:
         account["LastModifiedDate"] = account["SystemModstamp"] = sf(last_modified)
     ctx.sink.add("Account", account)
     ctx.ns_invoice.clear()
+    return acct_id
 
 
 def _contact(ctx: HistoryContext, rng: random.Random, acct_id: str, country: Country, owner: str, domain: str,
@@ -278,12 +287,17 @@ def _pipeline_opportunity(ctx: HistoryContext, rng: random.Random, acct_id: str,
         "_deleted_at": None})
 
 
-def _customer(ctx: HistoryContext, rng: random.Random, account: dict[str, Any], country: Country, entity_code: str,
-              subsidiary: int, parent_ns: int | None, acct_created: int, domain: str) -> tuple[_Customer, int]:
-    """The Stripe customer (and its NetSuite customer) for a CRM account; plants the customer-level classes."""
+def open_customer(ctx: HistoryContext, rng: random.Random, account: dict[str, Any], country: Country, entity_code: str,
+                  subsidiary: int, parent_ns: int | None, acct_created: int, domain: str,
+                  at: int | None = None) -> tuple[BillingCustomer, int]:
+    """The Stripe customer (and its NetSuite customer) for a CRM account; plants the customer-level classes.
+
+    `at` pins the creation time (a prospect converting while the clock advances).
+    """
     start = ctx.start
     acct_id = account["Id"]
-    created = min(acct_created + int(rng.uniform(HOUR, 20 * DAY)), start - 3 * HOUR)
+    drawn = min(acct_created + int(rng.uniform(HOUR, 20 * DAY)), start - 3 * HOUR)
+    created = drawn if at is None else at
     cid = ctx.sid("cus")
     email = f"billing@{domain}"
     u = rng.random()
@@ -307,7 +321,7 @@ def _customer(ctx: HistoryContext, rng: random.Random, account: dict[str, Any], 
         ctx.plant("erp_customer_missing", created, salesforce={"Account": [acct_id]}, stripe={"customers": [cid]})
     else:
         ns_id = ctx.counters.next("ns.entity", 1000)
-        ns_at = min(created + int(rng.uniform(60, 900)), start - 60)
+        ns_at = max(created, min(created + int(rng.uniform(60, 900)), start - 60))
         entityid = f"CUST{ns_id:07d}"
         terms = "Net 30"
         ctx.sink.add("customer", nsr.customer_row(ns_id, entityid, account["Name"], email, subsidiary,
@@ -322,18 +336,18 @@ def _customer(ctx: HistoryContext, rng: random.Random, account: dict[str, Any], 
         ctx.plant("deleted_account_referenced", deleted_at, salesforce={"Account": [acct_id]},
                   stripe={"customers": [cid]})
     collection = "send_invoice" if rng.random() < 0.2 else "charge_automatically"
-    return _Customer(acct_id, cid, account["Name"], email, country.currency, country, entity_code, subsidiary,
+    return BillingCustomer(acct_id, cid, account["Name"], email, country.currency, country, entity_code, subsidiary,
                      ns_id, collection, doc["invoice_prefix"], created), last_modified
 
 
 _PLANS = (("PLT-STARTER", 35), ("PLT-PRO", 35), ("PLT-ENT", 15), ("PLT-ENT-Y", 15))
 
 
-def _subscription(ctx: HistoryContext, rng: random.Random, cust: _Customer, account: dict[str, Any], created: int,
+def start_subscription(ctx: HistoryContext, rng: random.Random, cust: BillingCustomer, account: dict[str, Any], created: int,
                   *, second: bool) -> None:
     """A subscription, its closed-won opportunity and every invoice it produced up to the start time."""
     start = ctx.start
-    created = min(created, start - 2 * HOUR)
+    created = min(created, start - 60)
     cat = ctx.catalog
     if second:
         items_spec = [("SUP-PREM", 1)]
@@ -362,16 +376,17 @@ def _subscription(ctx: HistoryContext, rng: random.Random, cust: _Customer, acco
     else:
         _won_opportunity(ctx, rng, cust, account, sub_id, items_spec, created, second)
 
-    items_docs = lambda ps, pe: [  # noqa: E731
-        sd.subscription_item(si, sub_id, created, cat.products[code].prices[cur], qty, ps, pe)
-        for si, (code, qty) in zip(si_ids, items_spec, strict=True)]
+    def items_docs(period_start: int, period_end: int) -> list[dict[str, Any]]:
+        return [sd.subscription_item(si, sub_id, created, cat.products[code].prices[cur], qty, period_start,
+                                     period_end) for si, (code, qty) in zip(si_ids, items_spec, strict=True)]
+
     p_start = created
     latest_invoice = None
     first = True
     p_end = add_interval(p_start, interval)
-    while p_start + HOUR <= start and (cancel_at is None or p_start < cancel_at):
+    while first or (p_start + HOUR <= start and (cancel_at is None or p_start < cancel_at)):
         p_end = add_interval(p_start, interval)
-        latest_invoice = _invoice(ctx, rng, cust, sub_id, si_ids, items_spec, p_start, p_end, first)
+        latest_invoice = bill_period(ctx, rng, cust, sub_id, si_ids, items_spec, p_start, p_end, first)
         if p_start >= ctx.retention_start:
             doc = sd.subscription(sub_id, created, cust.stripe_id, cur, items_docs(p_start, p_end), "active",
                                   cust.collection_method, None, latest_invoice, {})
@@ -402,7 +417,7 @@ def add_back(p_end: int, interval: str) -> int:
     return calendar.timegm((year, month, day, t.tm_hour, t.tm_min, t.tm_sec, 0, 0, 0))
 
 
-def _won_opportunity(ctx: HistoryContext, rng: random.Random, cust: _Customer, account: dict[str, Any],
+def _won_opportunity(ctx: HistoryContext, rng: random.Random, cust: BillingCustomer, account: dict[str, Any],
                      sub_id: str, items_spec: list[tuple[str, int]], sub_created: int, second: bool) -> None:
     cat = ctx.catalog
     created = max(cust.created - DAY, sub_created - int(rng.uniform(7, 60) * DAY))
@@ -439,7 +454,7 @@ def erp_post_delay(rng: random.Random) -> int:
     return 600 + min(int(rng.expovariate(1 / (6 * HOUR))), 3 * DAY)
 
 
-def _invoice(ctx: HistoryContext, rng: random.Random, cust: _Customer, sub_id: str, si_ids: list[str],
+def bill_period(ctx: HistoryContext, rng: random.Random, cust: BillingCustomer, sub_id: str, si_ids: list[str],
              items_spec: list[tuple[str, int]], p_start: int, p_end: int, first: bool) -> str:
     """One subscription invoice: creation, finalization, payment, refunds/credit notes, ERP postings."""
     start = ctx.start
@@ -547,7 +562,7 @@ def pay_invoice_in_billing(ctx: HistoryContext, doc: dict[str, Any], paid_at: in
     return pi_id, ch
 
 
-def refund_or_credit(ctx: HistoryContext, rng: random.Random, cust: _Customer, doc: dict[str, Any],
+def refund_or_credit(ctx: HistoryContext, rng: random.Random, cust: BillingCustomer, doc: dict[str, Any],
                      ch: dict[str, Any], pi_id: str, paid_at: int) -> None:
     """Occasionally refund part of the payment or issue a credit note (and post it to the ERP); store the charge."""
     start = ctx.start

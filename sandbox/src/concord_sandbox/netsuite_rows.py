@@ -73,36 +73,39 @@ def invoice_rows(
     return header, lines
 
 
+def _applied_document(
+    kind: tuple[str, str, str], ns_id: int, tranid: str, entity: int, subsidiary: int, currency: str,
+    amount_minor: int, dated: int, externalid: str | None, memo: str, at: int, remaining: float | None,
+) -> Row:
+    """A payment or credit memo header: (type, recordtype, status), dated `dated`, posted at `at`."""
+    cur = currency.upper()
+    txn_type, recordtype, status = kind
+    return {
+        "id": ns_id, "tranid": tranid, "type": txn_type, "recordtype": recordtype, "entity": entity,
+        "subsidiary": subsidiary, "currency": CURRENCY_BY_CODE[cur].ns_id,
+        "exchangerate": CURRENCY_BY_CODE[cur].rate_to_usd, "foreigntotal": to_major(amount_minor, cur),
+        "taxtotal": remaining, "foreignamountremaining": remaining, "status": status,
+        "trandate": ns_date(dated), "duedate": None, "memo": memo, "externalid": externalid, "voided": "F",
+        "createddate": ns(at), "lastmodifieddate": ns(at),
+    }
+
+
 def payment_row(
     ns_id: int, tranid: str, entity: int, subsidiary: int, currency: str, amount_minor: int, paid_at: int,
     externalid: str | None, memo: str, at: int,
 ) -> Row:
     """A CustPymt transaction posted at `at` for a payment received at `paid_at`."""
-    cur = currency.upper()
-    return {
-        "id": ns_id, "tranid": tranid, "type": "CustPymt", "recordtype": "customerpayment", "entity": entity,
-        "subsidiary": subsidiary, "currency": CURRENCY_BY_CODE[cur].ns_id,
-        "exchangerate": CURRENCY_BY_CODE[cur].rate_to_usd, "foreigntotal": to_major(amount_minor, cur),
-        "taxtotal": None, "foreignamountremaining": None, "status": PAYMENT_DEPOSITED,
-        "trandate": ns_date(paid_at), "duedate": None, "memo": memo, "externalid": externalid, "voided": "F",
-        "createddate": ns(at), "lastmodifieddate": ns(at),
-    }
+    return _applied_document(("CustPymt", "customerpayment", PAYMENT_DEPOSITED), ns_id, tranid, entity,
+                             subsidiary, currency, amount_minor, paid_at, externalid, memo, at, None)
 
 
 def credit_memo_row(
     ns_id: int, tranid: str, entity: int, subsidiary: int, currency: str, amount_minor: int, issued_at: int,
     externalid: str, memo: str, at: int,
 ) -> Row:
-    """A CustCred transaction for a Stripe credit note, applied to its invoice."""
-    cur = currency.upper()
-    return {
-        "id": ns_id, "tranid": tranid, "type": "CustCred", "recordtype": "creditmemo", "entity": entity,
-        "subsidiary": subsidiary, "currency": CURRENCY_BY_CODE[cur].ns_id,
-        "exchangerate": CURRENCY_BY_CODE[cur].rate_to_usd, "foreigntotal": to_major(amount_minor, cur),
-        "taxtotal": 0.0, "foreignamountremaining": 0.0, "status": CREDIT_FULLY_APPLIED,
-        "trandate": ns_date(issued_at), "duedate": None, "memo": memo, "externalid": externalid, "voided": "F",
-        "createddate": ns(at), "lastmodifieddate": ns(at),
-    }
+    """A CustCred transaction for a Stripe credit note, applied in full to its invoice."""
+    return _applied_document(("CustCred", "creditmemo", CREDIT_FULLY_APPLIED), ns_id, tranid, entity,
+                             subsidiary, currency, amount_minor, issued_at, externalid, memo, at, 0.0)
 
 
 def link_row(previousdoc: int, nextdoc: int, linktype: str, amount: float, at: int) -> Row:

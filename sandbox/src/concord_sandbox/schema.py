@@ -14,12 +14,12 @@ SCHEMA_VERSION = 1
 # Salesforce: timestamps are text in the API's own format, e.g. 2026-01-01T00:00:00.000+0000 (sortable).
 SALESFORCE_DDL = """
 create table "User" (
-    Id text primary key, Username text not null, FirstName text, LastName text, Name text, Email text,
+    Id text not null, Username text not null, FirstName text, LastName text, Name text, Email text,
     Title text, IsActive integer not null default 1,
     CreatedDate text not null, LastModifiedDate text not null, SystemModstamp text not null
 );
 create table "Account" (
-    Id text primary key, Name text not null, Type text, Industry text, ParentId text, Website text,
+    Id text not null, Name text not null, Type text, Industry text, ParentId text, Website text,
     Phone text, BillingStreet text, BillingCity text, BillingState text, BillingPostalCode text,
     BillingCountry text, CurrencyIsoCode text, NumberOfEmployees integer, AnnualRevenue real,
     Tax_Id__c text, Concord_Account_Id__c text, ERP_Customer_Number__c text, Billing_Status__c text,
@@ -29,25 +29,25 @@ create table "Account" (
     SystemModstamp text not null, _deleted_at text
 );
 create table "Contact" (
-    Id text primary key, AccountId text, FirstName text, LastName text not null, Name text, Email text,
+    Id text not null, AccountId text, FirstName text, LastName text not null, Name text, Email text,
     Phone text, Title text, MailingCountry text, OwnerId text,
     IsDeleted integer not null default 0, MasterRecordId text,
     CreatedDate text not null, LastModifiedDate text not null, SystemModstamp text not null, _deleted_at text
 );
 create table "Product2" (
-    Id text primary key, Name text not null, ProductCode text, Description text, Family text,
+    Id text not null, Name text not null, ProductCode text, Description text, Family text,
     IsActive integer not null default 1, Stripe_Product_Id__c text, IsDeleted integer not null default 0,
     CreatedDate text not null, LastModifiedDate text not null, SystemModstamp text not null, _deleted_at text
 );
 create table "Opportunity" (
-    Id text primary key, AccountId text, Name text not null, StageName text not null, Amount real,
+    Id text not null, AccountId text, Name text not null, StageName text not null, Amount real,
     CurrencyIsoCode text, CloseDate text, Probability real, Type text, LeadSource text,
     IsClosed integer not null default 0, IsWon integer not null default 0, OwnerId text,
     Stripe_Subscription_Id__c text, IsDeleted integer not null default 0,
     CreatedDate text not null, LastModifiedDate text not null, SystemModstamp text not null, _deleted_at text
 );
 create table "OpportunityLineItem" (
-    Id text primary key, OpportunityId text not null, Product2Id text, Name text, Quantity real,
+    Id text not null, OpportunityId text not null, Product2Id text, Name text, Quantity real,
     UnitPrice real, TotalPrice real, CurrencyIsoCode text, ServiceDate text,
     IsDeleted integer not null default 0,
     CreatedDate text not null, LastModifiedDate text not null, SystemModstamp text not null, _deleted_at text
@@ -74,14 +74,14 @@ _STRIPE_RESOURCES: dict[str, str] = {
 def _stripe_table(name: str, extra: str) -> str:
     extra_sql = f", {extra}" if extra else ""
     return (
-        f"create table {name} (id text primary key, created integer not null, customer text, status text, "
+        f"create table {name} (id text not null, created integer not null, customer text, status text, "
         f"deleted integer not null default 0, _updated integer not null{extra_sql}, data text not null);"
     )
 
 
 STRIPE_DDL = "\n".join(_stripe_table(n, e) for n, e in _STRIPE_RESOURCES.items()) + """
 create table events (
-    seq integer primary key, id text not null unique, type text not null, created integer not null,
+    seq integer primary key, id text not null, type text not null, created integer not null,
     object_id text not null, data text not null
 );
 """
@@ -103,30 +103,30 @@ create table subsidiary (
 );
 create table customer (
     id integer primary key, entityid text not null, companyname text, email text, phone text,
-    subsidiary integer, currency integer, parent integer, terms text, externalid text unique,
+    subsidiary integer, currency integer, parent integer, terms text, externalid text,
     custentity_sf_account_id text, isinactive text not null default 'F',
     datecreated text not null, lastmodifieddate text not null
 );
 create table item (
     id integer primary key, itemid text not null, displayname text, itemtype text not null,
-    externalid text unique, isinactive text not null default 'F', createddate text not null,
+    externalid text, isinactive text not null default 'F', createddate text not null,
     lastmodifieddate text not null
 );
 create table "transaction" (
     id integer primary key, tranid text not null, type text not null, recordtype text not null,
     entity integer, subsidiary integer, currency integer, exchangerate real, foreigntotal real,
     taxtotal real, foreignamountremaining real, status text, trandate text, duedate text, memo text,
-    externalid text unique, voided text not null default 'F', createddate text not null,
+    externalid text, voided text not null default 'F', createddate text not null,
     lastmodifieddate text not null
 );
 create table transactionline (
     "transaction" integer not null, id integer not null, linesequencenumber integer not null,
     item integer, memo text, quantity real, rate real, foreignamount real, subsidiary integer,
-    mainline text not null default 'F', primary key ("transaction", id)
+    mainline text not null default 'F'
 );
 create table previoustransactionlink (
     previousdoc integer not null, nextdoc integer not null, linktype text not null,
-    foreignamount real, lastmodifieddate text not null, primary key (previousdoc, nextdoc)
+    foreignamount real, lastmodifieddate text not null
 );
 create table deletedrecord (
     id integer primary key, recordid integer not null, recordtypename text not null, name text,
@@ -163,8 +163,16 @@ create table sandbox_faults (
 );
 """
 
-# Indexes the emulators' listing queries need; created after the bulk load.
-INDEXES = """
+# Keys and the indexes the emulators' listing queries need; created after the bulk load (seeding copies
+# index-free tables record by record, then sorts each index once).
+INDEXES = "".join(f'create unique index "{t}_pk" on "{t}" (Id);\n' for t in SALESFORCE_TABLES) + "".join(
+    f"create unique index {t}_pk on {t} (id);\n" for t in STRIPE_TABLES) + """
+create unique index events_id on events (id);
+create unique index customer_externalid on customer (externalid);
+create unique index item_externalid on item (externalid);
+create unique index transaction_externalid on "transaction" (externalid);
+create unique index transactionline_pk on transactionline ("transaction", id);
+create unique index previoustransactionlink_pk on previoustransactionlink (previousdoc, nextdoc);
 create index account_modstamp on "Account" (SystemModstamp, Id);
 create index account_taxid on "Account" (Tax_Id__c);
 create index account_parent on "Account" (ParentId);

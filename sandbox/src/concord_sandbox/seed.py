@@ -43,6 +43,7 @@ class SeedResult:
     seconds: float
     counts: dict[str, int]
     planted: int
+    phases: dict[str, float]
 
 
 @dataclass
@@ -93,7 +94,6 @@ def seed_company(path: Path, scale: str, seed: int, start: int, rates: dict[str,
         p.unlink(missing_ok=True)
     conn = connect(tmp, bulk=True)
     conn.executescript(schema.ALL_DDL)
-    conn.execute(_EVENTS_DDL.replace("create table", "create temp table"))
     n_accounts = SCALES[scale]
     catalog = build_catalog(seed, start, n_accounts, StripeIds(seed))
     conn.execute("begin")
@@ -110,6 +110,7 @@ def seed_company(path: Path, scale: str, seed: int, start: int, rates: dict[str,
         ref_ctx.stripe_row(table, doc, doc["created"], **_listing_extra(table, doc))
     write_batches(conn, ref.batches)
     conn.execute("commit")
+    phases = {"reference data": time.perf_counter() - began}
 
     planted: list[Planted] = []
     pending: list[Pending] = []
@@ -138,9 +139,6 @@ def seed_company(path: Path, scale: str, seed: int, start: int, rates: dict[str,
     conn.executemany(
         'update "transaction" set status = ?, foreignamountremaining = 0, lastmodifieddate = ? where id = ?',
         [(INVOICE_PAID, ns(at), inv) for inv, at in erp_paid])
-    conn.execute("insert into events (id, type, created, object_id, data) "
-                 "select id, type, created, object_id, data from _seed_events order by created, n")
-    conn.execute("drop table _seed_events")
     conn.executemany("insert into sandbox_pending (due_at, kind, ref, payload) values (?, ?, ?, ?)",
                      [(p.due_at, p.kind, p.ref, orjson.dumps(p.payload, option=orjson.OPT_SORT_KEYS).decode())
                       for p in sorted(pending, key=lambda p: (p.due_at, p.ref, p.kind))])
@@ -155,8 +153,14 @@ def seed_company(path: Path, scale: str, seed: int, start: int, rates: dict[str,
     }.items():
         set_meta(conn, key, value)
     conn.execute("commit")
+    phases["generate and load"] = time.perf_counter() - began - phases["reference data"]
+    mark = time.perf_counter()
     conn.executescript(schema.INDEXES)
+    phases["indexes"] = time.perf_counter() - mark
+    mark = time.perf_counter()
+    conn.execute("pragma analysis_limit = 1000")
     conn.execute("analyze")
+    phases["analyze"] = time.perf_counter() - mark
     counts = {t: conn.execute(f'select count(*) from "{t}"').fetchone()[0]
               for t in (*schema.SALESFORCE_TABLES, *schema.STRIPE_TABLES, "events", *schema.NETSUITE_TABLES,
                         "sandbox_truth", "sandbox_pending")}
@@ -167,7 +171,7 @@ def seed_company(path: Path, scale: str, seed: int, start: int, rates: dict[str,
     os.replace(tmp, path)
     for suffix in ("-wal", "-shm"):
         Path(f"{tmp}{suffix}").unlink(missing_ok=True)
-    return SeedResult(path, time.perf_counter() - began, counts, len(planted))
+    return SeedResult(path, time.perf_counter() - began, counts, len(planted), phases)
 
 
 _CHUNK_TABLES = (*schema.SALESFORCE_TABLES, *schema.STRIPE_TABLES, *schema.NETSUITE_TABLES)
@@ -181,8 +185,8 @@ def _absorb(conn: Any, chunk: _Chunk, planted: list[Planted], pending: list[Pend
     conn.execute("begin")
     for table in _CHUNK_TABLES:
         conn.execute(f'insert into main."{table}" select * from chunk."{table}"')
-    conn.execute("insert into temp._seed_events (created, id, type, object_id, data) "
-                 "select created, id, type, object_id, data from chunk._seed_events order by n")
+    conn.execute("insert into main.events (id, type, created, object_id, data) "
+                 "select id, type, created, object_id, data from chunk._seed_events order by n")
     conn.execute("commit")
     conn.execute("detach database chunk")
     chunk.path.unlink()

@@ -1,5 +1,46 @@
-"""The API emulators: one package per vendor API (`salesforce`, `stripe`, `netsuite`).
+"""The API registry: which emulators exist, their default ports, and how `serve` builds them.
 
-Each provides `create_app(store, faults) -> ASGI app` and `tap_config(base_url, credentials) -> dict`
-(see sandbox/MODEL.md, "How emulators use the store").
+An emulator is a module `concord_sandbox.apis.<name>` (name one of `API_NAMES`) that provides
+
+* `create_app(store: Store, faults: ApiFaults) -> ASGI app` — the server wraps the app with fault injection
+  itself (don't wrap it again), exempting the path prefixes in the optional module attribute
+  `FAULT_EXEMPT_PATHS: tuple[str, ...]` (e.g. the OAuth token endpoint);
+* `tap_config(base_url: str, credentials: dict[str, str]) -> dict` — a ready config for its tap;
+* optionally `HEALTH_PATH: str` (default "/"), which `status` requests: any HTTP answer below 500 is healthy.
+
+Default ports: control 8700, salesforce 8701, stripe 8702, netsuite 8703; override with
+`CONCORD_SANDBOX_<NAME>_PORT` or `concord sandbox serve --<name>-port`; the host with `CONCORD_SANDBOX_HOST`.
 """
+
+from __future__ import annotations
+
+import importlib
+import os
+from types import ModuleType
+
+from concord_sandbox.faults import API_NAMES
+
+DEFAULT_PORTS: dict[str, int] = {"control": 8700, "salesforce": 8701, "stripe": 8702, "netsuite": 8703}
+DEFAULT_HOST = "127.0.0.1"
+
+
+def load_api(name: str) -> ModuleType | None:
+    """The emulator module for `name`, or None when it has not been built."""
+    if name not in API_NAMES:
+        raise ValueError(f"unknown API {name!r}")
+    try:
+        return importlib.import_module(f"concord_sandbox.apis.{name}")
+    except ModuleNotFoundError as exc:
+        if exc.name == f"concord_sandbox.apis.{name}":
+            return None
+        raise
+
+
+def default_port(name: str) -> int:
+    """The port for `name` from `CONCORD_SANDBOX_<NAME>_PORT`, else its default."""
+    return int(os.environ.get(f"CONCORD_SANDBOX_{name.upper()}_PORT", DEFAULT_PORTS[name]))
+
+
+def default_host() -> str:
+    """The host to bind, from `CONCORD_SANDBOX_HOST` (loopback by default)."""
+    return os.environ.get("CONCORD_SANDBOX_HOST", DEFAULT_HOST)
