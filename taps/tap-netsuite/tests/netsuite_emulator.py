@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from concord_sandbox.apis.netsuite import create_app, tap_config
+from concord_sandbox.apis.netsuite import FAULT_EXEMPT_PATHS, NAME, create_app, tap_config
 from concord_sandbox.apis.netsuite.local import serve_in_thread
+from concord_sandbox.fault_injection import ApiFaults, FaultSource
 from concord_sandbox.inconsistencies import DEFAULT_RATES
 from concord_sandbox.paths import database_path
 from concord_sandbox.seed import DEFAULT_START, seed_company
@@ -50,11 +51,13 @@ class Emulator:
 
 @contextmanager
 def running_emulator(db: Path, **settings: Any) -> Iterator[Emulator]:
-    """The emulator over the sandbox database `db` (settings: max_results, concurrency_limit, faults)."""
+    """The emulator over the sandbox database `db` (settings: max_results, concurrency_limit), wrapped with the
+    sandbox's fault injection as `concord sandbox serve` wraps it (faults come from `sandbox_faults`)."""
     store = Store(db)
-    faults = settings.pop("faults", None)
+    faults = ApiFaults(NAME, FaultSource(db, NAME, refresh=0.0))
     try:
-        with serve_in_thread(create_app(store, faults, **settings)) as url:
+        app = faults.wrap(create_app(store, faults, **settings), exempt=FAULT_EXEMPT_PATHS)
+        with serve_in_thread(app) as url:
             yield Emulator(url, store)
     finally:
         store.close()

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import requests
-from concord_sandbox.apis.netsuite.writes import delete_record
 from concord_sandbox.store import set_meta
+from concord_sandbox.writes import netsuite_delete
 from netsuite_emulator import Emulator, copy_sandbox, running_emulator
 from netsuite_sync import SyncResult, merge, run_tap
 from oauthlib.oauth1 import SIGNATURE_HMAC_SHA256
@@ -71,8 +71,8 @@ def test_incremental_sync_with_changes_and_deletions(seeded_netsuite_db: Path, t
             "customer": {"id": str(open_inv[1])}, "payment": open_inv[2],
             "apply": {"items": [{"doc": {"id": str(open_inv[0])}, "amount": open_inv[2]}]}})
         if doomed_customer:
-            delete_record(emu.store, "customer", doomed_customer[0])
-        delete_record(emu.store, "invoice", doomed_tx)
+            netsuite_delete(emu.store, "customer", doomed_customer[0])
+        netsuite_delete(emu.store, "invoice", doomed_tx)
 
         second = run_tap(emu.tap_config(), state=first.state)
         assert_state_never_ahead(second, first.state)

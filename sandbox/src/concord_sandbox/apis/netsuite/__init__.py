@@ -36,16 +36,17 @@ def settings_from_env(**overrides: int) -> Settings:
     return settings
 
 
+FAULT_EXEMPT_PATHS: tuple[str, ...] = (TOKEN_PATH,)  # the server never injects faults into token requests
+
+
 def create_app(store: Store, faults: Any = None, *, max_results: int | None = None,
                concurrency_limit: int | None = None) -> ASGIApp:
-    """The emulator as an ASGI app; `faults` (the sandbox's fault injector) wraps it when given."""
+    """The emulator as an ASGI app. `faults` is accepted for the registry's signature; `concord sandbox serve`
+    wraps the app with fault injection itself (exempting `FAULT_EXEMPT_PATHS`)."""
     overrides = {k: v for k, v in (("max_results", max_results), ("concurrency_limit", concurrency_limit))
                  if v is not None}
     settings = settings_from_env(**overrides)
-    app: ASGIApp = ConcurrencyLimit(build_app(store, settings, store.credentials(NAME)), settings.concurrency_limit)
-    if faults is not None:
-        app = faults.wrap(app, exempt=(TOKEN_PATH,))
-    return app
+    return ConcurrencyLimit(build_app(store, settings, store.credentials(NAME)), settings.concurrency_limit)
 
 
 def tap_config(base_url: str, credentials: dict[str, str]) -> dict[str, Any]:

@@ -12,13 +12,12 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from concord_sandbox.apis.netsuite import writes
 from concord_sandbox.apis.netsuite.errors import FieldValidationError, NetSuiteApiError
 from concord_sandbox.company import TAX_RATES
-from concord_sandbox.netsuite_rows import INVOICE_OPEN, PAYMENT_DEPOSITED
 from concord_sandbox.store import Store
+from concord_sandbox.writes import netsuite_upsert
 
-RECORD_TYPES = {"customer": "customer", "invoice": "invoice", "customerpayment": "customerpayment"}
+RECORD_TYPES = {"customer": "customer", "invoice": "invoice", "customerpayment": "customerPayment"}
 TAX_CODES = frozenset(t.code for t in TAX_RATES if t.mapped)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -109,19 +108,20 @@ def _entity_defaults(conn: sqlite3.Connection, entity: int) -> tuple[int, int]:
 
 
 def upsert(store: Store, conn: sqlite3.Connection, record_type: str, externalid: str,
-           data: dict[str, Any]) -> writes.WriteResult:
-    """Validate `data` for `record_type` against the store (read through `conn`) and apply the upsert."""
+           data: dict[str, Any]) -> tuple[int, bool]:
+    """Validate `data` for `record_type` against the store (read through `conn`), then apply it through the
+    sandbox's writes (which record the change and repair ground truth); returns (internal id, created?)."""
     kind = RECORD_TYPES.get(record_type.lower())
     if kind is None:
         raise UnknownRecordTypeError(record_type)
     body = _Body(record_type, f"eid:{externalid}", data, conn)
     if kind == "customer":
-        return writes.upsert_customer(store, externalid, _customer_fields(body))
-    if kind == "invoice":
-        header, lines = _invoice_fields(body)
-        return writes.upsert_transaction(store, "invoice", externalid, header, lines, None)
-    header, applies = _payment_fields(body)
-    return writes.upsert_transaction(store, "customerpayment", externalid, header, None, applies)
+        fields = _customer_fields(body)
+    elif kind == "invoice":
+        fields = _invoice_fields(body)
+    else:
+        fields = _payment_fields(body)
+    return netsuite_upsert(store, kind, externalid, fields)
 
 
 def _customer_fields(body: _Body) -> dict[str, Any]:
@@ -156,106 +156,96 @@ def _customer_fields(body: _Body) -> dict[str, Any]:
     return fields
 
 
-def _invoice_fields(body: _Body) -> tuple[dict[str, Any], list[dict[str, Any]] | None]:
-    exists = body.conn.execute('select entity, subsidiary, currency from "transaction" where externalid = ?',
-                               (body.key[4:],)).fetchone()
+def _invoice_fields(body: _Body) -> dict[str, Any]:
+    exists = body.conn.execute('select entity, subsidiary, currency from "transaction" where externalid = ? '
+                               "and type = 'CustInvc'", (body.key[4:],)).fetchone()
     entity = body.ref("entity", "customer", required=not exists)
-    if entity is None:
-        entity = exists[0]
-    default_sub, default_cur = _entity_defaults(body.conn, entity) if not exists else (exists[1], exists[2])
-    subsidiary = body.ref("subsidiary", "subsidiary") or default_sub
-    currency = body.ref("currency", "currency") or default_cur
+    fields: dict[str, Any] = {}
+    if entity is not None:
+        fields["entity"] = entity
+    for src, table in (("subsidiary", "subsidiary"), ("currency", "currency")):
+        ref = body.ref(src, table)
+        if ref is not None:
+            fields[src] = ref
+    currency = fields.get("currency") or (exists[2] if exists else _entity_defaults(body.conn, entity or 0)[1])
     digits = _precision(body.conn, currency)
-    header: dict[str, Any] = {"entity": entity, "subsidiary": subsidiary, "currency": currency}
-    rate = body.conn.execute("select exchangerate from currency where id = ?", (currency,)).fetchone()
-    header["exchangerate"] = rate[0] if rate else 1.0
     for src, col in (("tranDate", "trandate"), ("dueDate", "duedate")):
         value = body.date(src)
         if value is not None:
-            header[col] = value
+            fields[col] = value
     for src, col in (("memo", "memo"), ("tranId", "tranid")):
         value = body.text(src)
         if value is not None:
-            header[col] = value
+            fields[col] = value
     items = body.sublist("item")
-    if items is None and not exists:
-        raise body.fail("item", "an invoice needs at least one item line")
     if items is None:
-        return header, None
+        if not exists:
+            raise body.fail("item", "an invoice needs at least one item line")
+        return fields
     lines, subtotal = [], 0.0
     tax_total = body.number(body.data, "taxTotal") or 0.0
-    for n, raw in enumerate(items, start=1):
+    for n, raw in enumerate(items):
         line = _Body(body.record_type, body.key, raw, body.conn)
         item = line.ref("item", "item", required=True)
         tax = raw.get("taxCode")
         if tax is not None:
-            code = tax.get("refName") or tax.get("id") if isinstance(tax, dict) else tax
+            code = (tax.get("refName") or tax.get("id")) if isinstance(tax, dict) else tax
             if code not in TAX_CODES:
-                raise body.fail(f"item.items[{n - 1}].taxCode", f"unknown tax code {code!r}")
+                raise body.fail(f"item.items[{n}].taxCode", f"unknown tax code {code!r}")
         quantity = line.number(raw, "quantity") or 1.0
-        rate_value = line.number(raw, "rate")
+        rate = line.number(raw, "rate")
         amount = line.number(raw, "amount")
         if amount is None:
-            if rate_value is None:
-                raise body.fail(f"item.items[{n - 1}].amount", "a line needs an amount or a rate")
-            amount = rate_value * quantity
+            if rate is None:
+                raise body.fail(f"item.items[{n}].amount", "a line needs an amount or a rate")
+            amount = rate * quantity
         amount = round(amount, digits)
         subtotal += amount
         lines.append({"item": item, "memo": raw.get("description"), "quantity": quantity,
-                      "rate": round(rate_value if rate_value is not None else amount / quantity, digits),
-                      "foreignamount": amount, "subsidiary": subsidiary})
-    total = round(subtotal + tax_total, digits)
-    header.update({"foreigntotal": total, "taxtotal": round(tax_total, digits)})
-    if not exists:
-        header.update({"foreignamountremaining": total, "status": INVOICE_OPEN})
-    else:
-        applied = body.conn.execute(
-            "select coalesce(sum(foreignamount), 0) from previoustransactionlink l join \"transaction\" t "
-            "on t.id = l.previousdoc where t.externalid = ?", (body.key[4:],)).fetchone()[0]
-        remaining = max(round(total - applied, digits), 0.0)
-        header.update({"foreignamountremaining": remaining, "status": "B" if remaining == 0 else INVOICE_OPEN})
-    return header, lines
+                      "rate": round(rate if rate is not None else amount / quantity, digits), "amount": amount})
+    fields.update({"lines": lines, "taxtotal": round(tax_total, digits),
+                   "foreigntotal": round(subtotal + tax_total, digits)})
+    return fields
 
 
-def _payment_fields(body: _Body) -> tuple[dict[str, Any], list[tuple[int, float]] | None]:
-    exists = body.conn.execute('select entity, subsidiary, currency from "transaction" where externalid = ?',
-                               (body.key[4:],)).fetchone()
+def _payment_fields(body: _Body) -> dict[str, Any]:
+    exists = body.conn.execute('select entity, currency from "transaction" where externalid = ? '
+                               "and type = 'CustPymt'", (body.key[4:],)).fetchone()
     entity = body.ref("customer", "customer", required=not exists)
-    if entity is None:
-        entity = exists[0]
-    default_sub, default_cur = _entity_defaults(body.conn, entity) if not exists else (exists[1], exists[2])
-    subsidiary = body.ref("subsidiary", "subsidiary") or default_sub
-    currency = body.ref("currency", "currency") or default_cur
+    fields: dict[str, Any] = {}
+    if entity is not None:
+        fields["entity"] = entity
+    entity = entity if entity is not None else exists[0]
+    for src, table in (("subsidiary", "subsidiary"), ("currency", "currency")):
+        ref = body.ref(src, table)
+        if ref is not None:
+            fields[src] = ref
+    currency = fields.get("currency") or (exists[1] if exists else _entity_defaults(body.conn, entity)[1])
     digits = _precision(body.conn, currency)
-    header: dict[str, Any] = {"entity": entity, "subsidiary": subsidiary, "currency": currency,
-                              "status": PAYMENT_DEPOSITED}
-    rate = body.conn.execute("select exchangerate from currency where id = ?", (currency,)).fetchone()
-    header["exchangerate"] = rate[0] if rate else 1.0
     payment = body.number(body.data, "payment", required=not exists)
     if payment is not None:
-        header["foreigntotal"] = round(payment, digits)
+        fields["payment"] = round(payment, digits)
     value = body.date("tranDate")
     if value is not None:
-        header["trandate"] = value
+        fields["trandate"] = value
     memo = body.text("memo")
     if memo is not None:
-        header["memo"] = memo
+        fields["memo"] = memo
     items = body.sublist("apply")
     if items is None:
-        return header, None
+        return fields
     applies = []
-    for n, raw in enumerate(items, start=1):
+    for n, raw in enumerate(items):
         if raw.get("apply") is False:
             continue
         line = _Body(body.record_type, body.key, raw, body.conn)
         doc = line.ref("doc", "transaction", required=True)
-        assert doc is not None
         kind = body.conn.execute('select type, entity from "transaction" where id = ?', (doc,)).fetchone()
         if kind[0] != "CustInvc":
-            raise body.fail(f"apply.items[{n - 1}].doc", "only invoices can be paid")
+            raise body.fail(f"apply.items[{n}].doc", "only invoices can be paid")
         if kind[1] != entity:
-            raise body.fail(f"apply.items[{n - 1}].doc", "the invoice belongs to another customer")
+            raise body.fail(f"apply.items[{n}].doc", "the invoice belongs to another customer")
         amount = line.number(raw, "amount", required=True)
-        assert amount is not None
-        applies.append((doc, round(amount, digits)))
-    return header, applies
+        applies.append({"doc": doc, "amount": round(amount or 0.0, digits)})
+    fields["apply"] = applies
+    return fields

@@ -165,7 +165,8 @@ def build_app(store: Store, settings: Settings, creds: dict[str, str]) -> Starle
             return error_response(404, "NONEXISTENT_ID", str(exc))
         except InvalidWriteError as exc:
             return error_response(400, "USER_ERROR", str(exc), path=exc.field)
-        location = f"{request.url.scheme}://{request.url.netloc}/services/rest/record/v1/{record_type}/{result.internal_id}"
+        internal_id, _ = result
+        location = f"{request.url.scheme}://{request.url.netloc}/services/rest/record/v1/{record_type}/{internal_id}"
         return Response(status_code=204, headers={"Location": location})
 
     return Starlette(routes=[
