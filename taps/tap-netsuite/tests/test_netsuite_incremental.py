@@ -3,9 +3,14 @@ and the merged result equals a fresh full sync; no STATE ever covers records not
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
 import requests
 from concord_sandbox.store import set_meta
 from concord_sandbox.writes import netsuite_delete
@@ -93,13 +98,67 @@ def test_incremental_sync_with_changes_and_deletions(seeded_netsuite_db: Path, t
         assert not [r for r in third.records["transaction"] if r["_sdc_deleted_at"]]
         merge(merged, third)
 
-        fresh: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = {}
-        merge(fresh, run_tap(emu.tap_config()))
-        live_tx = set(fresh["transaction"])
-        # Lines of a deleted transaction have no deletedrecord row of their own; consumers join lines to live
-        # transactions, so compare the lines of live transactions.
-        merged["transactionline"] = {k: v for k, v in merged["transactionline"].items() if (k[0],) in live_tx}
-        for stream in fresh:
-            strip = lambda table: {k: {f: v for f, v in r.items() if f != "_concord_version"}  # noqa: E731
-                                   for k, r in table.items()}
-            assert strip(merged[stream]) == strip(fresh[stream]), stream
+        merged_equals_fresh(merged, emu)
+
+
+def merged_equals_fresh(merged: dict[str, dict[tuple[Any, ...], dict[str, Any]]], emu: Emulator) -> None:
+    """The loader-style merge of the syncs so far equals what a fresh full sync sees now."""
+    fresh: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = {}
+    merge(fresh, run_tap(emu.tap_config()))
+    live_tx = set(fresh["transaction"])
+    merged["transactionline"] = {k: v for k, v in merged["transactionline"].items() if (k[0],) in live_tx}
+    for stream in fresh:
+        strip = lambda table: {k: {f: v for f, v in r.items() if f != "_concord_version"}  # noqa: E731
+                               for k, r in table.items()}
+        assert strip(merged[stream]) == strip(fresh[stream]), stream
+
+
+def test_incremental_across_sandbox_advance(seeded_netsuite_db: Path, tmp_path: Path) -> None:
+    db = copy_sandbox(seeded_netsuite_db, tmp_path)
+    with running_emulator(db) as emu:
+        first = run_tap(emu.tap_config())
+        merged: dict[str, dict[tuple[Any, ...], dict[str, Any]]] = {}
+        merge(merged, first)
+        env = {**os.environ, "CONCORD_SANDBOX_DIR": str(tmp_path)}
+        advanced = subprocess.run([sys.executable, "-m", "concord.cli.main", "sandbox", "advance", "--hours", "1",
+                                   "--json"], env=env, capture_output=True, text=True, timeout=300)
+        assert advanced.returncode == 0, advanced.stderr
+        report = json.loads(advanced.stdout)
+        ns_changes = sum(report[kind].get(t, 0) for kind in ("inserted", "updated")
+                         for t in ("customer", "transaction"))
+        assert ns_changes > 0, report
+        victim = emu.store.conn.execute("select id from customer order by id desc limit 1").fetchone()[0]
+        has_tx = emu.store.conn.execute('select 1 from "transaction" where entity = ?', (victim,)).fetchone()
+        if not has_tx:
+            netsuite_delete(emu.store, "customer", victim)
+        doomed_tx = emu.store.conn.execute("select id from \"transaction\" where type = 'CustPymt' order by id "
+                                           "limit 1").fetchone()[0]
+        netsuite_delete(emu.store, "customerPayment", doomed_tx)
+
+        second = run_tap(emu.tap_config(), state=first.state)
+        assert_state_never_ahead(second, first.state)
+        bookmark = first.state["bookmarks"]["transaction"]["replication_key_value"]
+        newer = [r for r in second.records["transaction"] if r["lastmodifieddate"] > bookmark]
+        assert len(newer) >= 1 and any(r["_sdc_deleted_at"] and r["id"] == doomed_tx for r in newer)
+        merge(merged, second)
+        merged_equals_fresh(merged, emu)
+
+
+def test_interrupted_sync_resumes_from_its_last_state(seeded_netsuite_db: Path, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from tap_netsuite.client import NetSuiteStream
+
+    monkeypatch.setattr(NetSuiteStream, "STATE_MSG_FREQUENCY", 700)
+    monkeypatch.setattr(NetSuiteStream, "STATE_EVERY", 250)
+    with running_emulator(copy_sandbox(seeded_netsuite_db, tmp_path)) as emu:
+        config = emu.tap_config(streams=["transaction"], page_size=300)
+        full = run_tap(config)
+        assert_state_never_ahead(full)
+        assert len(full.states) >= 5
+        # Cut the run after its third STATE (as if the process died there) and resume from that STATE.
+        cut = [i for i, m in enumerate(full.messages) if m["type"] == "STATE"][2]
+        before = [m["record"] for m in full.messages[:cut] if m["type"] == "RECORD"]
+        resumed = run_tap(config, state=full.messages[cut]["value"])
+        got = {r["id"] for r in before} | {r["id"] for r in resumed.records["transaction"]}
+        assert got == {r["id"] for r in full.records["transaction"]}
+        assert len(resumed.records["transaction"]) < len(full.records["transaction"])
