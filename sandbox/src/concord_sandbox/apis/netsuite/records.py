@@ -156,19 +156,26 @@ def _customer_fields(body: _Body) -> dict[str, Any]:
     return fields
 
 
-def _invoice_fields(body: _Body) -> dict[str, Any]:
-    exists = body.conn.execute('select entity, subsidiary, currency from "transaction" where externalid = ? '
-                               "and type = 'CustInvc'", (body.key[4:],)).fetchone()
-    entity = body.ref("entity", "customer", required=not exists)
+def _transaction_header(body: _Body, type_code: str, customer_field: str) -> tuple[dict[str, Any], bool, int, int]:
+    """Fields for the customer, subsidiary and currency references of a transaction; whether it exists; its
+    customer's internal id; and the decimals of its currency."""
+    exists = body.conn.execute('select entity, currency from "transaction" where externalid = ? and type = ?',
+                               (body.key[4:], type_code)).fetchone()
     fields: dict[str, Any] = {}
+    entity = body.ref(customer_field, "customer", required=not exists)
     if entity is not None:
         fields["entity"] = entity
-    for src, table in (("subsidiary", "subsidiary"), ("currency", "currency")):
-        ref = body.ref(src, table)
+    for src in ("subsidiary", "currency"):
+        ref = body.ref(src, src)
         if ref is not None:
             fields[src] = ref
-    currency = fields.get("currency") or (exists[2] if exists else _entity_defaults(body.conn, entity or 0)[1])
-    digits = _precision(body.conn, currency)
+    entity = entity if entity is not None else int(exists[0])
+    currency = fields.get("currency") or (exists[1] if exists else _entity_defaults(body.conn, entity)[1])
+    return fields, exists is not None, entity, _precision(body.conn, currency)
+
+
+def _invoice_fields(body: _Body) -> dict[str, Any]:
+    fields, exists, _, digits = _transaction_header(body, "CustInvc", "entity")
     for src, col in (("tranDate", "trandate"), ("dueDate", "duedate")):
         value = body.date(src)
         if value is not None:
@@ -209,19 +216,7 @@ def _invoice_fields(body: _Body) -> dict[str, Any]:
 
 
 def _payment_fields(body: _Body) -> dict[str, Any]:
-    exists = body.conn.execute('select entity, currency from "transaction" where externalid = ? '
-                               "and type = 'CustPymt'", (body.key[4:],)).fetchone()
-    entity = body.ref("customer", "customer", required=not exists)
-    fields: dict[str, Any] = {}
-    if entity is not None:
-        fields["entity"] = entity
-    entity = entity if entity is not None else exists[0]
-    for src, table in (("subsidiary", "subsidiary"), ("currency", "currency")):
-        ref = body.ref(src, table)
-        if ref is not None:
-            fields[src] = ref
-    currency = fields.get("currency") or (exists[1] if exists else _entity_defaults(body.conn, entity)[1])
-    digits = _precision(body.conn, currency)
+    fields, exists, entity, digits = _transaction_header(body, "CustPymt", "customer")
     payment = body.number(body.data, "payment", required=not exists)
     if payment is not None:
         fields["payment"] = round(payment, digits)
