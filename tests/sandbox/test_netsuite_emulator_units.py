@@ -29,6 +29,9 @@ def test_translation_binds_literals_and_qualifies_fields() -> None:
     assert tr.sql == ('select "t"."id", strftime(?, "t"."lastmodifieddate") from "transaction" as "t" where '
                       '("t"."type" in (?, ?) and "t"."lastmodifieddate" >= ?) '
                       'order by "t"."lastmodifieddate", "t"."id"')
+    assert tr.count_sql == ('select count(*) from "transaction" as "t" where ("t"."type" in (?, ?) and '
+                            '"t"."lastmodifieddate" >= ?)')
+    assert tr.count_params == ["CustInvc", "CustPymt", "2026-01-02 03:04:05"]
 
 
 def test_translation_of_joins_or_not_null_and_star() -> None:

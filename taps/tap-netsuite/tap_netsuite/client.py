@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
@@ -172,31 +173,35 @@ class NetSuiteStream(RESTStream[Any]):
 
     def paginate(self, build_query: Any, key_names: list[str]) -> Iterator[dict[str, Any]]:
         """Every item of a query, across offset pages and cap windows (`build_query(after)`, `after` = the
-        (timestamp, *key) tuple of the last item, None for the first window)."""
+        (timestamp, *key) tuple of the last item, None for the first window). The next page of a window is
+        requested in a background thread while this one's items are processed (one request in flight)."""
         after: tuple[str, ...] | None = None
         cap, size = self.max_query_results, self.page_size
-        while True:
-            query = build_query(after)
-            offset, last, restart = 0, None, False
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"tap-netsuite-{self.name}") as prefetch:
             while True:
-                payload = self.fetch_page(query, offset)
-                items = payload["items"]
-                yield from items
-                if items:
-                    last = items[-1]
-                offset += len(items)
-                if not payload.get("hasMore"):
-                    restart = bool(items) and int(payload.get("totalResults", offset)) > offset
-                    break
-                if offset + size > cap:
-                    restart = True
-                    break
-            if not restart:
-                return
-            if last is None:
-                raise QueryCapError(self.name, query)
-            after = tuple(str(last[k]) for k in key_names)
-            self.logger.info("stream %s: query result cap reached; continuing after %s", self.name, after)
+                query = build_query(after)
+                offset, last, restart = 0, None, False
+                pending = prefetch.submit(self.fetch_page, query, offset)
+                while pending is not None:
+                    payload = pending.result()
+                    items = payload["items"]
+                    offset += len(items)
+                    pending = None
+                    if not payload.get("hasMore"):
+                        restart = bool(items) and int(payload.get("totalResults", offset)) > offset
+                    elif offset + size > cap:
+                        restart = True
+                    else:
+                        pending = prefetch.submit(self.fetch_page, query, offset)
+                    if items:
+                        last = items[-1]
+                    yield from items
+                if not restart:
+                    return
+                if last is None:
+                    raise QueryCapError(self.name, query)
+                after = tuple(str(last[k]) for k in key_names)
+                self.logger.info("stream %s: query result cap reached; continuing after %s", self.name, after)
 
     def keyset_filter(self, after: tuple[str, ...]) -> str:
         """Rows strictly after (timestamp, *key) in the stream's order, written so an index range still serves

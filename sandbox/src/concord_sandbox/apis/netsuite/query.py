@@ -7,6 +7,7 @@ returns them. `totalResults` is counted once per query and data version (then re
 
 from __future__ import annotations
 
+import dataclasses
 import sqlite3
 import threading
 import time
@@ -114,8 +115,7 @@ class QueryEngine:
             cached = translate(query, self._schema)
             if " order by " not in cached.sql and not cached.sql.startswith("select distinct"):
                 # SuiteQL without ORDER BY has no defined order; the emulator pins one so paging is stable.
-                cached = Translation(f'{cached.sql} order by "{cached.first_alias}".rowid', cached.params,
-                                     cached.columns, cached.first_alias)
+                cached = dataclasses.replace(cached, sql=f'{cached.sql} order by "{cached.first_alias}".rowid')
             with self._lock:
                 if len(self._translations) > 1000:
                     self._translations.clear()
@@ -130,7 +130,7 @@ class QueryEngine:
             hit = self._counts.get(key)
         if hit is not None and hit[0] == version:
             return hit[1]
-        count = int(conn.execute(f"select count(*) from ({tr.sql})", tr.params).fetchone()[0])
+        count = int(conn.execute(tr.count_sql, tr.count_params).fetchone()[0])
         with self._lock:
             if len(self._counts) > 1000:
                 self._counts.clear()

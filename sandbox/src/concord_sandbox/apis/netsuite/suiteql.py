@@ -47,6 +47,8 @@ class Translation:
     params: list[object]
     columns: list[str]
     first_alias: str = ""
+    count_sql: str = ""  # the row count of the query, without its select list and ORDER BY
+    count_params: list[object] = field(default_factory=list)
 
 
 @dataclass
@@ -171,7 +173,12 @@ class _Parser:
         sql = (f"select {'distinct ' if distinct else ''}{', '.join(fields)} from {from_sql}"
                f"{''.join(' ' + j for j in joins)}{where}{order}")
         first_alias = next(iter(self.scope.aliases))
-        return Translation(sql, select_params + where_params + order_params, columns, first_alias)
+        body = f"from {from_sql}{''.join(' ' + j for j in joins)}{where}"
+        count_sql = (f"select count(*) from (select distinct {', '.join(fields)} {body})" if distinct
+                     else f"select count(*) {body}")
+        count_params = select_params + where_params if distinct else list(where_params)
+        return Translation(sql, select_params + where_params + order_params, columns, first_alias, count_sql,
+                           count_params)
 
     def skip_select_list(self) -> None:
         depth = 0
