@@ -184,6 +184,7 @@ class NetSuiteStream(RESTStream[Any]):
                 pending = prefetch.submit(self.fetch_page, query, offset)
                 while pending is not None:
                     payload = pending.result()
+                    self._extracted_at = utc_now()
                     items = payload["items"]
                     offset += len(items)
                     pending = None
@@ -303,11 +304,19 @@ class NetSuiteStream(RESTStream[Any]):
     def _generate_record_messages(self, record: dict[str, Any]) -> Iterator[singer.RecordMessage]:
         # Records hold only selected properties, already typed by the column converters, so the SDK's
         # per-record deselection walk and type conformance are skipped; stream maps still apply.
+        # time_extracted is when the record's page arrived.
+        extracted = getattr(self, "_extracted_at", None) or utc_now()
         for stream_map in self.stream_maps:
             mapped = stream_map.transform(record)
             if mapped is not None:
                 yield singer.RecordMessage(stream=stream_map.stream_alias, record=mapped,
-                                           version=self._stream_version, time_extracted=utc_now())
+                                           version=self._stream_version, time_extracted=extracted)
+
+    def _process_record(self, record: dict[str, Any], child_context: Any = None,
+                        partition_context: Any = None) -> None:
+        # Only child streams and partitions need the SDK's per-record context work; these streams have neither.
+        if self.child_streams or partition_context:
+            super()._process_record(record, child_context=child_context, partition_context=partition_context)
 
 
 def _error_payload(response: requests.Response) -> dict[str, Any]:
