@@ -179,3 +179,18 @@ def test_streams_without_key_properties_are_appended(wh) -> None:
     wh.load("keyless_append")
     rows = wh.rows("events", order="event")
     assert [r["event"] for r in rows] == ["click"] * 4 + ["view"] * 2
+
+
+def test_a_tap_property_with_the_concord_prefix_is_an_ordinary_column_across_runs(wh) -> None:
+    """Only the loader's own meta columns are reserved: a tap's `_concord_updated` lands and survives reruns."""
+    schema = {"type": "SCHEMA", "stream": "charges", "key_properties": ["id"], "bookmark_properties": ["_concord_updated"],
+              "schema": {"type": "object", "properties": {"id": {"type": "string"}, "_concord_updated": {"type": "integer"}}}}
+
+    def run(updated: int) -> None:
+        wh.load([orjson.dumps(schema), orjson.dumps({"type": "RECORD", "stream": "charges",
+                                                     "record": {"id": "ch_1", "_concord_updated": updated}}),
+                 orjson.dumps({"type": "STATE", "value": {"n": updated}})])
+
+    run(1)
+    run(2)
+    assert [(r["id"], r["_concord_updated"]) for r in wh.rows("charges")] == [("ch_1", 2)]

@@ -15,7 +15,7 @@ import orjson
 import psycopg
 from psycopg import sql
 
-from concord.loader.schema_map import PG_TYPE, Column, StreamShape, kind_from_pg
+from concord.loader.schema_map import META_COLUMNS, PG_TYPE, Column, StreamShape, kind_from_pg
 
 
 @dataclass(frozen=True)
@@ -52,7 +52,7 @@ def existing_table(conn: psycopg.Connection, schema: str, table: str) -> Existin
     types = dict(rows)
     vtype = types.get("_concord_version", "numeric")
     return ExistingTable(
-        columns={n: kind_from_pg(t) for n, t in rows if not n.startswith("_concord_")},
+        columns={n: kind_from_pg(t) for n, t in rows if n not in META_COLUMNS},
         key=key,
         version_kind=kind_from_pg(vtype) if vtype != "text" else "text",
         comment=meta if isinstance(meta, dict) else {},
