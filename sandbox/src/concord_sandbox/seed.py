@@ -23,6 +23,7 @@ from concord_sandbox.credentials import sandbox_credentials
 from concord_sandbox.errors import InvalidOptionError
 from concord_sandbox.history import Counters, HistoryContext, Pending, Planted, generate_account
 from concord_sandbox.ids import StripeIds
+from concord_sandbox.inconsistencies import DEFAULT_RATES
 from concord_sandbox.netsuite_rows import INVOICE_PAID
 from concord_sandbox.row_sink import RowSink, write_batches
 from concord_sandbox.store import connect, set_meta
@@ -87,14 +88,38 @@ def _generate_chunk(k: int) -> _Chunk:
 def seed_company(
     path: Path, scale: str, seed: int, start: int, rates: dict[str, float], workers: int | None = None
 ) -> SeedResult:
-    """Generate the company at `scale` into `path` (replacing it), with the clock set to `start`."""
-    global _JOB
+    """Generate the company at `scale` into `path` (replacing it), with the clock set to `start`.
+
+    `rates` are planting probabilities per class; classes it omits take their default rate.
+    """
+    rates = {**DEFAULT_RATES, **rates}
     if scale not in SCALES:
         raise InvalidOptionError("--scale", scale, f"expected one of {', '.join(SCALES)}")
     began = time.perf_counter()
     tmp = path.with_name(path.name + ".seeding")
-    for p in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+    leftovers = (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm"))
+    for p in leftovers:
         p.unlink(missing_ok=True)
+    try:
+        counts, planted, phases = _build(tmp, scale, seed, start, rates, workers)
+    except BaseException:
+        for p in leftovers:
+            p.unlink(missing_ok=True)
+        raise
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    os.replace(tmp, path)
+    for p in leftovers[1:]:
+        p.unlink(missing_ok=True)
+    return SeedResult(path, time.perf_counter() - began, counts, planted, phases)
+
+
+def _build(
+    tmp: Path, scale: str, seed: int, start: int, rates: dict[str, float], workers: int | None
+) -> tuple[dict[str, int], int, dict[str, float]]:
+    """Build the database at `tmp`; returns row counts per table, planted instances and phase timings."""
+    global _JOB
+    began = time.perf_counter()
     conn = connect(tmp, bulk=True)
     conn.executescript(schema.ALL_DDL)
     n_accounts = SCALES[scale]
@@ -120,7 +145,7 @@ def seed_company(
     erp_paid: list[tuple[int, int]] = []
     counters: dict[str, int] = {}
     n_chunks = (n_accounts + CHUNK - 1) // CHUNK
-    chunk_dir = path.with_name(path.name + ".chunks")
+    chunk_dir = tmp.with_name(tmp.name + ".chunks")
     chunk_dir.mkdir(exist_ok=True)
     _JOB = (seed, start, rates, n_accounts, catalog, chunk_dir)
     workers = workers if workers is not None else min(n_chunks, os.cpu_count() or 1)
@@ -189,12 +214,7 @@ def seed_company(
     }
     conn.execute("pragma journal_mode = wal")
     conn.close()
-    for suffix in ("-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    os.replace(tmp, path)
-    for suffix in ("-wal", "-shm"):
-        Path(f"{tmp}{suffix}").unlink(missing_ok=True)
-    return SeedResult(path, time.perf_counter() - began, counts, len(planted), phases)
+    return counts, len(planted), phases
 
 
 _CHUNK_TABLES = (*schema.SALESFORCE_TABLES, *schema.STRIPE_TABLES, *schema.NETSUITE_TABLES)
