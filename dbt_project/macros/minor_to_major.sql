@@ -1,0 +1,8 @@
+{# Stripe minor units to major units: divide by 10^exponent from the currency-exponent seed (JPY 0, USD 2). #}
+{% macro minor_to_major(amount, exponent) -%}
+    ({{ amount }}::numeric / power(10::numeric, coalesce({{ exponent }}, 2)))
+{%- endmacro %}
+
+{% macro from_unix(column) -%}
+    to_timestamp({{ column }})
+{%- endmacro %}

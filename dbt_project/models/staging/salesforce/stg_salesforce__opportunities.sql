@@ -1,0 +1,48 @@
+with
+
+source as (
+
+    select * from {{ source('salesforce', 'Opportunity') }}
+
+),
+
+renamed as (
+
+    select
+        -- ids
+        "Id" as opportunity_id,
+        "AccountId" as account_id,
+        "OwnerId" as owner_id,
+        nullif("Stripe_Subscription_Id__c", '') as stripe_subscription_id,
+
+        -- strings
+        "Name" as opportunity_name,
+        "StageName" as stage_name,
+        "Type" as opportunity_type,
+        "LeadSource" as lead_source,
+        "CurrencyIsoCode" as currency,
+
+        -- numerics
+        "Amount"::numeric as amount,
+        "Probability"::numeric as probability,
+
+        -- booleans
+        coalesce("IsClosed", false) as is_closed,
+        coalesce("IsWon", false) as is_won,
+        (coalesce("IsDeleted", false) or coalesce(_concord_deleted, false)) as is_deleted,
+
+        -- dates and timestamps
+        "CloseDate" as close_date,
+        "CreatedDate" as created_at,
+        "SystemModstamp" as system_modstamp,
+
+        -- lineage
+        _concord_run_id as run_id,
+        _concord_version as version,
+        _concord_loaded_at as loaded_at
+
+    from source
+
+)
+
+select * from renamed

@@ -1,0 +1,1 @@
+"""dbt transformations: the profile environment, the dbt runner and the identity score."""
