@@ -13,6 +13,7 @@ renamed as (
         id as customer_id,
         nullif(metadata ->> 'salesforce_account_id', '') as salesforce_account_id,
         nullif(metadata ->> 'legal_entity', '') as legal_entity_code,
+        nullif(metadata ->> 'concord_account_id', '') as concord_account_id,
 
         -- strings
         name as customer_name,
