@@ -120,16 +120,17 @@ clustered as (
 
 anchors as (
 
-    -- The canonical id: the id Concord already stamped on the CRM account, else a hash of the system key of
-    -- the cluster's earliest-created record. Neither depends on row order or on links added later.
-    select distinct on (cluster_key)
+    -- The canonical id: the id Concord already stamped on the CRM account, else a hash of the cluster's anchor
+    -- key (the CRM account; a billing customer, then an ERP customer, only when no CRM account links). It
+    -- depends on neither row order nor links added later to ERP or billing records.
+    select
         cluster_key,
         coalesce(
-            max(stamped_concord_account_id) filter (where source_system = 'salesforce') over (partition by cluster_key),
-            'ca_' || left(md5(source_system || ':' || source_record_id), 24)
+            max(stamped_concord_account_id) filter (where source_system = 'salesforce'),
+            'ca_' || left(md5(cluster_key), 24)
         ) as canonical_account_id
     from clustered
-    order by cluster_key, created_at, source_system, source_record_id
+    group by cluster_key
 
 ),
 
