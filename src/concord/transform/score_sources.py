@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from concord.transform.score import Item, key_set
@@ -27,12 +28,12 @@ def load_findings(url: str) -> list[Item]:
     return [Item(str(fid), str(cls), key_set(str(cls), keys)) for fid, cls, keys in rows]
 
 
-def load_truth() -> Truth:
-    """The sandbox's planted instances and its clock, read through the sandbox's Python API."""
+def load_truth(sandbox_db: Path | None = None) -> Truth:
+    """The sandbox's planted instances and its clock (default: the configured sandbox's database)."""
     from concord_sandbox.store import Store
     from concord_sandbox.truth import list_truth
 
-    store = Store()
+    store = Store(sandbox_db)
     try:
         with store.lock:
             records = [r.as_json() for r in list_truth(store.conn)]
