@@ -17,7 +17,6 @@ from pathlib import Path
 
 import psycopg
 import pytest
-
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 CONCORD = str(Path(sys.executable).with_name("concord"))
