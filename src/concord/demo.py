@@ -79,6 +79,15 @@ def step_sync() -> list[str]:
     return [line for line in _concord("sync", *sources, "--run-id", run_id).strip().splitlines()]
 
 
+def step_transform() -> list[str]:
+    """dbt build (staging → intermediate → core), the docs catalog, and the identity score."""
+    build = _concord("transform", "build").strip().splitlines()
+    _concord("transform", "docs")
+    score = _concord("score").strip().splitlines()
+    return [build[-1].replace("dbt build", "dbt: build"), "dbt: docs generated (`concord transform docs`)",
+            *(f"score {line.strip()}" for line in score)]
+
+
 def step_warehouse_contents() -> list[str]:
     lines = []
     with psycopg.connect(ready_url()) as conn:
@@ -103,6 +112,7 @@ STEPS: list[tuple[str, Callable[[], list[str]]]] = [
     ("warehouse", step_warehouse),
     ("sandbox", step_sandbox),
     ("sync", step_sync),
+    ("transform", step_transform),
     ("warehouse contents", step_warehouse_contents),
 ]
 
