@@ -197,3 +197,19 @@ def test_oauth2_client_credentials(netsuite_emulator: Emulator) -> None:
     wrong = requests.post(netsuite_emulator.url + SUITEQL, json={"q": "SELECT id FROM subsidiary"},
                           headers={"Authorization": "Bearer nope", "Prefer": "transient"}, timeout=30)
     assert wrong.status_code == 401
+
+
+def test_concurrent_upserts_each_land_once(seeded_netsuite_db: Path, tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with running_emulator(copy_sandbox(seeded_netsuite_db, tmp_path)) as emu:
+        def create(n: int) -> int:
+            body = {"companyName": f"Parallel {n}", "subsidiary": {"id": str(2 + n % 3)}}
+            return upsert(emu, "customer", f"cus_PAR{n:03d}", body).status_code
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = list(pool.map(create, range(40)))
+        assert statuses == [204] * 40
+        rows = emu.store.conn.execute("select count(distinct id), count(*) from customer "
+                                      "where externalid like 'cus_PAR%'").fetchone()
+        assert rows == (40, 40)

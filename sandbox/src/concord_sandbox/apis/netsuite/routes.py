@@ -111,11 +111,12 @@ def build_app(store: Store, settings: Settings, creds: dict[str, str]) -> Starle
                                                creds["token_id"], creds["token_secret"]), issuer)
     local = threading.local()
 
-    def write_conn() -> Any:
+    def upsert(record_type: str, externalid: str, data: dict[str, Any]) -> tuple[int, bool]:
+        """Validate and apply an upsert on this worker thread's own read connection."""
         conn = getattr(local, "conn", None)
         if conn is None:
             conn = local.conn = store.reader()
-        return conn
+        return records.upsert(store, conn, record_type, externalid, data)
 
     async def token(request: Request) -> Response:
         body = await request.body()
@@ -158,7 +159,7 @@ def build_app(store: Store, settings: Settings, creds: dict[str, str]) -> Starle
                                        "The emulator supports upserts by external id only: PUT …/eid:{externalId}.")
             externalid = key[4:]
             data = _json_body(body)
-            result = await run_in_threadpool(records.upsert, store, write_conn(), record_type, externalid, data)
+            result = await run_in_threadpool(upsert, record_type, externalid, data)
         except NetSuiteApiError as exc:
             return exc.response()
         except RecordNotFoundError as exc:
