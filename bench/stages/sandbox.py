@@ -22,9 +22,16 @@ def _seed(ctx: Context, scale: str) -> Sample:
     result = seed_company(path, scale, 1, START, dict(DEFAULT_RATES))
     rows = sum(result.counts.values())
     shutil.rmtree(path.parent, ignore_errors=True)
-    return Sample(result.seconds, items=rows, extra={
-        "accounts": SCALES[scale], "invoices": result.counts["invoices"], "planted": result.planted,
-        "phases_s": {k: round(v, 2) for k, v in result.phases.items()}})
+    return Sample(
+        result.seconds,
+        items=rows,
+        extra={
+            "accounts": SCALES[scale],
+            "invoices": result.counts["invoices"],
+            "planted": result.planted,
+            "phases_s": {k: round(v, 2) for k, v in result.phases.items()},
+        },
+    )
 
 
 @stage("sandbox.seed_small", group="sandbox", unit="rows", repeats=3, warmup=1, scales=("small",))
@@ -39,17 +46,27 @@ def seed_medium(ctx: Context) -> Sample:
     return _seed(ctx, "medium")
 
 
-@stage("sandbox.seed_large", group="sandbox", unit="rows", repeats=1, warmup=0, scales=("large",), goal="<= 300")
+@stage(
+    "sandbox.seed_large", group="sandbox", unit="rows", repeats=1, warmup=0, scales=("large",), goal="<= 300"
+)
 def seed_large(ctx: Context) -> Sample:
     """`concord sandbox seed --scale large` (≈ 200,000 accounts, ≥ 1,000,000 invoices); goal under 5 minutes."""
     return _seed(ctx, "large")
 
 
-@stage("sandbox.advance_1h", group="sandbox", unit="rows changed", repeats=3, warmup=0, scales=("small", "medium"))
+@stage(
+    "sandbox.advance_1h",
+    group="sandbox",
+    unit="rows changed",
+    repeats=3,
+    warmup=0,
+    scales=("small", "medium"),
+)
 def advance_1h(ctx: Context) -> Sample:
     """`concord sandbox advance --hours 1` on a freshly seeded company (a copy per run; the seed is untimed)."""
-    seeded = ctx.cached(f"sandbox_{ctx.scale}.db",
-                        lambda p: seed_company(Path(p), ctx.scale, 1, START, dict(DEFAULT_RATES)))
+    seeded = ctx.cached(
+        f"sandbox_{ctx.scale}.db", lambda p: seed_company(Path(p), ctx.scale, 1, START, dict(DEFAULT_RATES))
+    )
     work = ctx.scratch("sandbox_advance") / "sandbox.db"
     shutil.copyfile(seeded, work)
     store = Store(work)

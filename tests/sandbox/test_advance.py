@@ -16,12 +16,43 @@ from concord_sandbox.timefmt import ns, sf
 from tests.sandbox.conftest import START
 from tests.sandbox.independent_queries import symptoms, truth_keys
 
-KEYS = {"transactionline": ('"transaction"', "id"), "previoustransactionlink": ("previousdoc", "nextdoc"),
-        "sandbox_truth": ("instance_id",), "sandbox_pending": ("id",), "deletedrecord": ("id",)}
-TABLES = ("User", "Account", "Contact", "Product2", "Opportunity", "OpportunityLineItem", "customers", "products",
-          "prices", "tax_rates", "subscriptions", "invoices", "invoice_payments", "payment_intents", "charges",
-          "refunds", "credit_notes", "events", "currency", "subsidiary", "customer", "item", "transaction",
-          "transactionline", "previoustransactionlink", "deletedrecord", "sandbox_pending", "sandbox_truth")
+KEYS = {
+    "transactionline": ('"transaction"', "id"),
+    "previoustransactionlink": ("previousdoc", "nextdoc"),
+    "sandbox_truth": ("instance_id",),
+    "sandbox_pending": ("id",),
+    "deletedrecord": ("id",),
+}
+TABLES = (
+    "User",
+    "Account",
+    "Contact",
+    "Product2",
+    "Opportunity",
+    "OpportunityLineItem",
+    "customers",
+    "products",
+    "prices",
+    "tax_rates",
+    "subscriptions",
+    "invoices",
+    "invoice_payments",
+    "payment_intents",
+    "charges",
+    "refunds",
+    "credit_notes",
+    "events",
+    "currency",
+    "subsidiary",
+    "customer",
+    "item",
+    "transaction",
+    "transactionline",
+    "previoustransactionlink",
+    "deletedrecord",
+    "sandbox_pending",
+    "sandbox_truth",
+)
 HOURS = 48
 
 
@@ -69,9 +100,13 @@ def test_changes_are_stamped_inside_the_simulated_window(advanced: tuple[Any, ..
     before, after, _, store = advanced
     assert store.now() == START + HOURS * 3600
     end = START + HOURS * 3600
-    columns = {"Account": ("SystemModstamp", sf), "Contact": ("SystemModstamp", sf),
-               "Opportunity": ("SystemModstamp", sf), "customer": ("lastmodifieddate", ns),
-               "transaction": ("lastmodifieddate", ns)}
+    columns = {
+        "Account": ("SystemModstamp", sf),
+        "Contact": ("SystemModstamp", sf),
+        "Opportunity": ("SystemModstamp", sf),
+        "customer": ("lastmodifieddate", ns),
+        "transaction": ("lastmodifieddate", ns),
+    }
     for table, (column, fmt) in columns.items():
         index = [r[1] for r in store.conn.execute(f'pragma table_info("{table}")')].index(column)
         changed = [row for key, row in after[table].items() if before[table].get(key) != row]
@@ -95,3 +130,13 @@ def test_advance_rejects_a_non_positive_duration(sandbox_dir: Path) -> None:
     with pytest.raises(InvalidOptionError, match="--hours"):
         advance(store, 0)
     assert store.now() == START
+
+
+def test_a_month_of_activity_keeps_the_ground_truth_exact(sandbox_dir: Path) -> None:
+    """Follow-ups that cross many hours (late payments waiting for their ERP invoice) stay consistent."""
+    store = Store(sandbox_dir / "sandbox.db")
+    report = advance(store, 24 * 30)
+    assert report.activity["renewal"] > 100 and sum(report.planted.values()) > 10
+    found, truth = symptoms(store.conn), truth_keys(store.conn)
+    assert {cls: truth.get(cls, set()) for cls in found} == found
+    store.close()

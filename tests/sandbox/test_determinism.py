@@ -33,7 +33,9 @@ def test_same_seed_gives_identical_data_and_another_seed_differs(tmp_path: Path)
     assert a != c
 
 
-def test_result_does_not_depend_on_the_number_of_workers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_result_does_not_depend_on_the_number_of_workers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(seed_module, "CHUNK", 150)  # four chunks at small scale
     one = seed_company(tmp_path / "one.db", "small", 9, START, dict(DEFAULT_RATES), workers=1)
     two = seed_company(tmp_path / "two.db", "small", 9, START, dict(DEFAULT_RATES), workers=2)
@@ -45,8 +47,15 @@ def test_scale_sets_the_number_of_accounts(seeded_template: Path) -> None:
     conn = sqlite3.connect(seeded_template)
     original_accounts = conn.execute('select count(distinct Tax_Id__c) from "Account"').fetchone()[0]
     assert original_accounts == seed_module.SCALES["small"]
-    currencies = {r[0] for r in conn.execute("select distinct json_extract(data, '$.currency') from invoices")}
+    currencies = {
+        r[0] for r in conn.execute("select distinct json_extract(data, '$.currency') from invoices")
+    }
     assert {"usd", "eur", "gbp", "jpy"} <= currencies
-    jpy_amounts = [r[0] for r in conn.execute("select json_extract(data, '$.total') from invoices where "
-                                                "json_extract(data, '$.currency') = 'jpy' limit 50")]
+    jpy_amounts = [
+        r[0]
+        for r in conn.execute(
+            "select json_extract(data, '$.total') from invoices where "
+            "json_extract(data, '$.currency') = 'jpy' limit 50"
+        )
+    ]
     assert jpy_amounts and all(isinstance(a, int) for a in jpy_amounts)

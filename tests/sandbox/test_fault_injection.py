@@ -36,8 +36,9 @@ def server(sandbox_dir: Path) -> Iterator[tuple[str, Store]]:
     app = Starlette(routes=[Route("/v1/customers", _endpoint), Route("/oauth/token", _endpoint)])
     faults = ApiFaults("stripe", FaultSource(sandbox_dir / "sandbox.db", "stripe", refresh=0.05))
     port = free_port()
-    config = uvicorn.Config(faults.wrap(app, exempt=("/oauth",)), host="127.0.0.1", port=port, log_level="error",
-                            lifespan="off")
+    config = uvicorn.Config(
+        faults.wrap(app, exempt=("/oauth",)), host="127.0.0.1", port=port, log_level="error", lifespan="off"
+    )
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
@@ -93,6 +94,7 @@ def test_every_fault_appears_as_configured_and_deterministically(server: tuple[s
 def test_faults_switch_at_run_time_and_spare_exempt_paths(server: tuple[str, Store]) -> None:
     base, store = server
     with httpx.Client(timeout=5) as client:
+
         def kinds(path: str, n: int) -> set[str]:
             return {outcome(client, f"{base}{path}")[0] for _ in range(n)}
 

@@ -33,7 +33,9 @@ def test_each_class_appears_at_its_rate(conn: sqlite3.Connection, cls: str) -> N
     # Binomial spread: 4 standard deviations plus a little slack for the small bases.
     tolerance = 4 * math.sqrt(expected * (1 - TEST_RATES[cls])) + 3
     assert expected >= 8, f"{cls}: base {base} too small to measure a rate"
-    assert abs(observed - expected) <= tolerance, f"{cls}: {observed} planted, expected {expected:.1f} of {base}"
+    assert abs(observed - expected) <= tolerance, (
+        f"{cls}: {observed} planted, expected {expected:.1f} of {base}"
+    )
 
 
 def test_truth_records_carry_class_keys_and_planted_time(conn: sqlite3.Connection) -> None:

@@ -82,9 +82,16 @@ class AdvanceReport:
     seconds: float = 0.0
 
     def as_json(self) -> dict[str, Any]:
-        return {"started": self.started, "ended": self.ended, "inserted": self.inserted, "updated": self.updated,
-                "deleted": self.deleted, "activity": self.activity, "planted": self.planted,
-                "seconds": round(self.seconds, 3)}
+        return {
+            "started": self.started,
+            "ended": self.ended,
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "deleted": self.deleted,
+            "activity": self.activity,
+            "planted": self.planted,
+            "seconds": round(self.seconds, 3),
+        }
 
 
 class _Tracker:
@@ -129,7 +136,9 @@ def advance(store: Store, hours: float) -> AdvanceReport:
         seed = int(meta["seed"])
         rates = orjson.loads(meta["rates"])
         n_accounts = int(meta["accounts"])
-        catalog = build_catalog(seed, int(meta["start"]), SCALES.get(meta["scale"], n_accounts), StripeIds(seed))
+        catalog = build_catalog(
+            seed, int(meta["start"]), SCALES.get(meta["scale"], n_accounts), StripeIds(seed)
+        )
         step_start = start
         while step_start < end:
             step_end = min(end, step_start + HOUR)
@@ -138,7 +147,9 @@ def advance(store: Store, hours: float) -> AdvanceReport:
             step.run(n_accounts)
             n_accounts = step.n_accounts
             m.finish()
-            conn.execute("insert or replace into sandbox_meta (key, value) values ('accounts', ?)", (str(n_accounts),))
+            conn.execute(
+                "insert or replace into sandbox_meta (key, value) values ('accounts', ?)", (str(n_accounts),)
+            )
             step_start = step_end
         conn.execute("insert or replace into sandbox_meta (key, value) values ('now', ?)", (str(end),))
     tracker.report(rep)
@@ -149,16 +160,27 @@ def advance(store: Store, hours: float) -> AdvanceReport:
 class _Step:
     """One simulated hour [a, b)."""
 
-    def __init__(self, conn: sqlite3.Connection, m: Mutation, seed: int, rates: dict[str, float], catalog: Catalog,
-                 a: int, b: int,
-                 tracker: _Tracker, rep: AdvanceReport) -> None:
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        m: Mutation,
+        seed: int,
+        rates: dict[str, float],
+        catalog: Catalog,
+        a: int,
+        b: int,
+        tracker: _Tracker,
+        rep: AdvanceReport,
+    ) -> None:
         self.conn, self.m, self.seed, self.a, self.b = conn, m, seed, a, b
         self.tracker, self.rep = tracker, rep
         self.sink = RowSink()
         self.ctx = HistoryContext(seed, b, rates, catalog, self.sink, m.counters)
         self.ctx.retention_start = -1  # every change now is inside the retention window
         self.n_accounts = 0
-        self.price_code = {price["id"]: code for code, p in catalog.products.items() for price in p.prices.values()}
+        self.price_code = {
+            price["id"]: code for code, p in catalog.products.items() for price in p.prices.values()
+        }
 
     def rng(self, purpose: str) -> random.Random:
         return random.Random(f"{self.seed}:advance:{self.a}:{purpose}")
@@ -175,13 +197,18 @@ class _Step:
                 events.extend(rows)
                 continue
             names = ", ".join(f'"{c}"' for c in cols)
-            self.conn.executemany(f'insert into "{table}" ({names}) values ({", ".join("?" * len(cols))})', rows)
+            self.conn.executemany(
+                f'insert into "{table}" ({names}) values ({", ".join("?" * len(cols))})', rows
+            )
             for row in rows:
-                self.tracker.insert(table, (row[0], row[1]) if table in ("transactionline",
-                                                                         "previoustransactionlink") else row[0])
+                self.tracker.insert(
+                    table,
+                    (row[0], row[1]) if table in ("transactionline", "previoustransactionlink") else row[0],
+                )
         events.sort(key=lambda r: r[0])
-        self.conn.executemany("insert into events (created, id, type, object_id, data) values (?, ?, ?, ?, ?)",
-                              events)
+        self.conn.executemany(
+            "insert into events (created, id, type, object_id, data) values (?, ?, ?, ?, ?)", events
+        )
         for row in events:
             self.tracker.insert("events", row[1])
         self.sink.batches.clear()
@@ -192,9 +219,10 @@ class _Step:
             self.tracker.update("transaction", inv)
         self.ctx.erp_paid.clear()
         for p in self.ctx.pending:
-            cur = self.conn.execute("insert into sandbox_pending (due_at, kind, ref, payload) values (?, ?, ?, ?)",
-                                    (p.due_at, p.kind, p.ref,
-                                     orjson.dumps(p.payload, option=orjson.OPT_SORT_KEYS).decode()))
+            cur = self.conn.execute(
+                "insert into sandbox_pending (due_at, kind, ref, payload) values (?, ?, ?, ?)",
+                (p.due_at, p.kind, p.ref, orjson.dumps(p.payload, option=orjson.OPT_SORT_KEYS).decode()),
+            )
             self.tracker.insert("sandbox_pending", cur.lastrowid)
         self.ctx.pending.clear()
         for p in self.ctx.planted:
@@ -226,8 +254,10 @@ class _Step:
         self.business(n_accounts)
 
     def follow_ups(self) -> None:
-        due = self.conn.execute("select id, due_at, kind, ref, payload from sandbox_pending where due_at < ? "
-                                "order by due_at, id", (self.b,)).fetchall()
+        due = self.conn.execute(
+            "select id, due_at, kind, ref, payload from sandbox_pending where due_at < ? order by due_at, id",
+            (self.b,),
+        ).fetchall()
         for pid, due_at, kind, ref, payload in due:
             self.conn.execute("delete from sandbox_pending where id = ?", (pid,))
             self.tracker.delete("sandbox_pending", pid)
@@ -242,15 +272,29 @@ class _Step:
             return None
         ns_cust = self.m.ns_row("customer", "externalid = ?", customer_id)
         country = next(c for c in COUNTRIES if c.code == doc["address"]["country"])
-        n_invoices = self.conn.execute("select count(*) from invoices where customer = ?", (customer_id,)).fetchone()[0]
-        sub = self.conn.execute("select json_extract(data, '$.collection_method') from subscriptions "
-                                "where customer = ? order by created limit 1", (customer_id,)).fetchone()
+        n_invoices = self.conn.execute(
+            "select count(*) from invoices where customer = ?", (customer_id,)
+        ).fetchone()[0]
+        sub = self.conn.execute(
+            "select json_extract(data, '$.collection_method') from subscriptions "
+            "where customer = ? order by created limit 1",
+            (customer_id,),
+        ).fetchone()
         return BillingCustomer(
-            doc["metadata"].get("salesforce_account_id") or "", customer_id, doc["name"], doc["email"],
-            country.currency, country, doc["metadata"].get("legal_entity") or ENTITY_BY_REGION[country.region].code,
+            doc["metadata"].get("salesforce_account_id") or "",
+            customer_id,
+            doc["name"],
+            doc["email"],
+            country.currency,
+            country,
+            doc["metadata"].get("legal_entity") or ENTITY_BY_REGION[country.region].code,
             ns_cust["subsidiary"] if ns_cust else ENTITY_BY_REGION[country.region].subsidiary_id,
-            ns_cust["id"] if ns_cust else None, sub[0] if sub else "charge_automatically", doc["invoice_prefix"],
-            doc["created"], n_invoices)
+            ns_cust["id"] if ns_cust else None,
+            sub[0] if sub else "charge_automatically",
+            doc["invoice_prefix"],
+            doc["created"],
+            n_invoices,
+        )
 
     def _do_stripe_pay_invoice(self, at: int, ref: str, payload: dict[str, Any]) -> None:
         doc = self.m.stripe_doc("invoices", ref)
@@ -260,21 +304,35 @@ class _Step:
         pi_id, ch = pay_invoice_in_billing(self.ctx, doc, at)
         self.ctx.stripe_row("charges", ch, at, payment_intent=pi_id, invoice=doc["id"])
         self.flush()
-        self.stripe_put("invoices", doc, at, subscription=doc["parent"]["subscription_details"]["subscription"]
-                        if doc.get("parent") else None)
+        self.stripe_put(
+            "invoices",
+            doc,
+            at,
+            subscription=doc["parent"]["subscription_details"]["subscription"] if doc.get("parent") else None,
+        )
         if cust is None or cust.ns_id is None:
             return
         posted = self.m.ns_row("transaction", "externalid = ? and type = 'CustInvc'", ref)
-        queued = self.conn.execute("select 1 from sandbox_pending where ref = ? and kind = 'ns_post_invoice'",
-                                   (ref,)).fetchone()
+        queued = self.conn.execute(
+            "select due_at from sandbox_pending where ref = ? and kind = 'ns_post_invoice'", (ref,)
+        ).fetchone()
         if posted is None and queued is None:
             return  # never going to the ERP (a planted unposted invoice)
         rng = self.rng(f"pay:{ref}")
-        self.ctx.pending.append(Pending(at + 300 + min(int(rng.expovariate(1 / (8 * HOUR))), 3 * DAY),
-                                        "ns_post_payment", ref, {
-                                            "payment_intent": pi_id,
-                                            "mismatch": self.ctx.roll(rng, "payment_status_mismatch"),
-                                            "stray": self.ctx.roll(rng, "erp_payment_unmatched")}))
+        # The integration posts a payment only after the invoice it pays is in the ERP.
+        after = max(at, queued[0] if queued else at)
+        self.ctx.pending.append(
+            Pending(
+                after + 300 + min(int(rng.expovariate(1 / (8 * HOUR))), 3 * DAY),
+                "ns_post_payment",
+                ref,
+                {
+                    "payment_intent": pi_id,
+                    "mismatch": self.ctx.roll(rng, "payment_status_mismatch"),
+                    "stray": self.ctx.roll(rng, "erp_payment_unmatched"),
+                },
+            )
+        )
         self.flush()
 
     def _do_ns_post_invoice(self, at: int, ref: str, payload: dict[str, Any]) -> None:
@@ -295,8 +353,17 @@ class _Step:
             return
         self.ctx.ns_invoice[ref] = inv["id"]
         rng = self.rng(f"post-payment:{ref}")
-        post_payment_to_erp(self.ctx, rng, doc, payload["payment_intent"], inv["entity"], inv["subsidiary"],
-                            doc["status_transitions"]["paid_at"], at, payload)
+        post_payment_to_erp(
+            self.ctx,
+            rng,
+            doc,
+            payload["payment_intent"],
+            inv["entity"],
+            inv["subsidiary"],
+            doc["status_transitions"]["paid_at"],
+            at,
+            payload,
+        )
         self.ctx.ns_invoice.clear()
         self.flush()
 
@@ -315,7 +382,9 @@ class _Step:
     def renewals(self) -> None:
         due = self.conn.execute(
             "select id, data from subscriptions where status = 'active' and current_period_end is not null "
-            "and current_period_end + ? <= ? order by current_period_end, id", (HOUR, self.b)).fetchall()
+            "and current_period_end <= ? order by current_period_end, id",  # a range on the index
+            (self.b - HOUR,),
+        ).fetchall()
         for sub_id, data in due:
             doc = orjson.loads(data)
             cust = self._customer_of(doc["customer"])
@@ -327,11 +396,22 @@ class _Step:
             p_end = add_interval(p_start, interval)
             spec = [(self.price_code[i["price"]["id"]], i["quantity"]) for i in items]
             rng = self.rng(f"renew:{sub_id}:{p_start}")
-            inv_id = bill_period(self.ctx, rng, cust, sub_id, [i["id"] for i in items], spec, p_start, p_end, False)
+            inv_id = bill_period(
+                self.ctx, rng, cust, sub_id, [i["id"] for i in items], spec, p_start, p_end, False
+            )
             self.flush()
-            previous = {"items": {"data": [{"current_period_start": i["current_period_start"],
-                                            "current_period_end": i["current_period_end"]} for i in items]},
-                        "latest_invoice": doc["latest_invoice"]}
+            previous = {
+                "items": {
+                    "data": [
+                        {
+                            "current_period_start": i["current_period_start"],
+                            "current_period_end": i["current_period_end"],
+                        }
+                        for i in items
+                    ]
+                },
+                "latest_invoice": doc["latest_invoice"],
+            }
             for i in items:
                 i["current_period_start"], i["current_period_end"] = p_start, p_end
             doc["latest_invoice"] = inv_id
@@ -352,8 +432,9 @@ class _Step:
                     self.count(what)
                 self.flush()
 
-    def _random_row(self, rng: random.Random, table: str, columns: str, where: str,
-                    *args: Any) -> tuple[Any, ...] | None:
+    def _random_row(
+        self, rng: random.Random, table: str, columns: str, where: str, *args: Any
+    ) -> tuple[Any, ...] | None:
         """A pseudo-random row matching `where`: the first match at or after a random rowid (cheap at scale)."""
         hi = self.conn.execute(f'select max(rowid) from "{table}"').fetchone()[0]
         if hi is None:
@@ -368,18 +449,29 @@ class _Step:
     def _live_account(self, rng: random.Random, account_type: str | None = None) -> tuple[Any, ...] | None:
         hi = self.conn.execute('select max(rowid) from "Account"').fetchone()[0]
         for _ in range(20):
-            row = self.conn.execute('select Id, Type, Name, BillingCountry, CreatedDate, OwnerId from "Account" '
-                                    "where rowid >= ? and IsDeleted = 0 order by rowid limit 1",
-                                    (rng.randrange(1, hi + 1),)).fetchone()
-            if row is None or (account_type and row[1] != account_type) or self._planted_key("salesforce", "Account", row[0]):
+            row = self.conn.execute(
+                'select Id, Type, Name, BillingCountry, CreatedDate, OwnerId from "Account" '
+                "where rowid >= ? and IsDeleted = 0 order by rowid limit 1",
+                (rng.randrange(1, hi + 1),),
+            ).fetchone()
+            if (
+                row is None
+                or (account_type and row[1] != account_type)
+                or self._planted_key("salesforce", "Account", row[0])
+            ):
                 continue
             return row
         return None
 
     def _planted_key(self, system: str, obj: str, key: Any) -> bool:
         """Organic activity leaves records named by planted instances alone (only repairs touch them)."""
-        return self.conn.execute("select 1 from sandbox_truth_key where system = ? and object = ? and key = ?",
-                                 (system, obj, str(key))).fetchone() is not None
+        return (
+            self.conn.execute(
+                "select 1 from sandbox_truth_key where system = ? and object = ? and key = ?",
+                (system, obj, str(key)),
+            ).fetchone()
+            is not None
+        )
 
     def _late(self, rng: random.Random, at: int) -> int:
         return max(0, self.a - rng.randrange(60, 600)) if rng.random() < LATE_SHARE else at
@@ -400,11 +492,15 @@ class _Step:
         entity = ENTITY_BY_REGION[country.region]
         domain = (account["Website"] or "example.com").removeprefix("www.")
         before = dict(account)
-        cust, _ = open_customer(self.ctx, rng, account, country, entity.code, entity.subsidiary_id, None,
-                                at, domain, at=at)
+        cust, _ = open_customer(
+            self.ctx, rng, account, country, entity.code, entity.subsidiary_id, None, at, domain, at=at
+        )
         start_subscription(self.ctx, rng, cust, account, at + 60, second=False)
-        changes = {k: v for k, v in account.items()
-                   if before[k] != v and k not in ("LastModifiedDate", "SystemModstamp")}
+        changes = {
+            k: v
+            for k, v in account.items()
+            if before[k] != v and k not in ("LastModifiedDate", "SystemModstamp")
+        }
         changes["Type"] = "Customer"
         stamp = _sf_ts(account["_deleted_at"]) if account["IsDeleted"] else at
         self.sf_update("Account", account["Id"], changes, stamp)
@@ -414,9 +510,13 @@ class _Step:
         row = self._live_account(rng)
         if row is None:
             return False
-        fields = rng.choice(({"Phone": f"+{rng.randrange(10**9, 10**10)}"},
-                             {"NumberOfEmployees": rng.randrange(5, 5000)},
-                             {"AnnualRevenue": float(rng.randrange(1, 500) * 100000)}))
+        fields = rng.choice(
+            (
+                {"Phone": f"+{rng.randrange(10**9, 10**10)}"},
+                {"NumberOfEmployees": rng.randrange(5, 5000)},
+                {"AnnualRevenue": float(rng.randrange(1, 500) * 100000)},
+            )
+        )
         self.sf_update("Account", row[0], fields, self._late(rng, at))
         return True
 
@@ -439,7 +539,13 @@ class _Step:
         row = self._random_row(rng, "Opportunity", "Id, StageName", "IsDeleted = 0 and IsClosed = 0")
         if row is None:
             return False
-        stages = ["Prospecting", "Qualification", "Needs Analysis", "Proposal/Price Quote", "Negotiation/Review"]
+        stages = [
+            "Prospecting",
+            "Qualification",
+            "Needs Analysis",
+            "Proposal/Price Quote",
+            "Negotiation/Review",
+        ]
         if row[1] == stages[-1] or rng.random() < 0.15:
             fields: dict[str, Any] = {"StageName": "Closed Lost", "IsClosed": 1, "Probability": 0.0}
         else:
@@ -449,14 +555,15 @@ class _Step:
         return True
 
     def _act_prospect_delete(self, rng: random.Random, at: int) -> bool:
+        # Billing references only customers (planted references are never picked), so a prospect is safe to delete.
         row = self._live_account(rng, "Prospect")
-        if row is None or self.conn.execute("select 1 from customers where json_extract(data, "
-                                            "'$.metadata.salesforce_account_id') = ?", (row[0],)).fetchone():
+        if row is None:
             return False
         self.sf_update("Account", row[0], {"IsDeleted": 1, "_deleted_at": sf(at)}, at)
         for child in ("Contact", "Opportunity"):
-            for (cid,) in self.conn.execute(f'select Id from "{child}" where AccountId = ? and IsDeleted = 0',
-                                            (row[0],)).fetchall():
+            for (cid,) in self.conn.execute(
+                f'select Id from "{child}" where AccountId = ? and IsDeleted = 0', (row[0],)
+            ).fetchall():
                 self.sf_update(child, cid, {"IsDeleted": 1, "_deleted_at": sf(at)}, at)
         return True
 
@@ -470,9 +577,20 @@ class _Step:
         dup_id = self.m.sfid("Account")
         created = max(self.a, at - rng.randrange(60, 1800))
         dup = dict(account)
-        dup.update({"Id": dup_id, "Name": account["Name"] + " (dup)", "Tax_Id__c": None, "IsDeleted": 1,
-                    "MasterRecordId": account["Id"], "_deleted_at": sf(at), "CreatedDate": sf(created),
-                    "LastModifiedDate": sf(at), "SystemModstamp": sf(at), "ParentId": None})
+        dup.update(
+            {
+                "Id": dup_id,
+                "Name": account["Name"] + " (dup)",
+                "Tax_Id__c": None,
+                "IsDeleted": 1,
+                "MasterRecordId": account["Id"],
+                "_deleted_at": sf(at),
+                "CreatedDate": sf(created),
+                "LastModifiedDate": sf(at),
+                "SystemModstamp": sf(at),
+                "ParentId": None,
+            }
+        )
         self.m.sf_insert("Account", dup)
         self.tracker.insert("Account", dup_id)
         self.sf_update("Account", account["Id"], {}, at)  # a merge stamps the master record
@@ -521,8 +639,13 @@ class _Step:
         return True
 
     def _act_refund(self, rng: random.Random, at: int) -> bool:
-        row = self._random_row(rng, "charges", "id, payment_intent",
-                               "json_extract(data, '$.amount_refunded') = 0 and created > ?", self.a - 30 * DAY)
+        row = self._random_row(
+            rng,
+            "charges",
+            "id, payment_intent",
+            "json_extract(data, '$.amount_refunded') = 0 and created > ?",
+            self.a - 30 * DAY,
+        )
         if row is None:
             return False
         ch = self.m.stripe_doc("charges", row[0])
@@ -544,13 +667,25 @@ class _Step:
         if row is None:
             return False
         cid = self.ctx.sid("cus")
-        doc = sd.customer(cid, at, row[2], f"signup{rng.randrange(1000)}@example.com", "US", "Austin", "USD",
-                          {"signup": "self-serve"})
+        doc = sd.customer(
+            cid,
+            at,
+            row[2],
+            f"signup{rng.randrange(1000)}@example.com",
+            "US",
+            "Austin",
+            "USD",
+            {"signup": "self-serve"},
+        )
         self.ctx.stripe_row("customers", doc, at)
         self.ctx.event("customer.created", at, doc)
         ns_id = self.m.ns_id("entity")
-        self.sink.add("customer", nsr.customer_row(ns_id, f"CUST{ns_id:07d}", row[2], doc["email"], 2, "USD", None,
-                                                   cid, None, "Net 30", at))
+        self.sink.add(
+            "customer",
+            nsr.customer_row(
+                ns_id, f"CUST{ns_id:07d}", row[2], doc["email"], 2, "USD", None, cid, None, "Net 30", at
+            ),
+        )
         self.flush()
         gone = min(self.b - 1, at + rng.randrange(60, 3000))
         self.stripe_put("customers", sd.deleted(cid, "customer") | {"created": at}, gone)

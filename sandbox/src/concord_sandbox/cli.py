@@ -22,25 +22,33 @@ from concord_sandbox.store import Store
 from concord_sandbox.timefmt import parse_iso
 from concord_sandbox.truth import list_truth
 
-app = typer.Typer(help="The simulated company: seed it, serve its APIs, advance its clock, read the ground truth.",
-                  no_args_is_help=True)
+app = typer.Typer(
+    help="The simulated company: seed it, serve its APIs, advance its clock, read the ground truth.",
+    no_args_is_help=True,
+)
 
 
 @app.command()
 def seed(
-    scale: str = typer.Option("small", help=f"Company size: {', '.join(f'{k} ≈ {v:,} accounts' for k, v in SCALES.items())}."),
+    scale: str = typer.Option(
+        "small", help=f"Company size: {', '.join(f'{k} ≈ {v:,} accounts' for k, v in SCALES.items())}."
+    ),
     seed_: int = typer.Option(1, "--seed", help="Random seed; the same seed gives byte-identical data."),
     start: str = typer.Option(DEFAULT_START, help="Simulated start time (ISO-8601, UTC)."),
     rates: str = typer.Option("", help="Planting rates as CLASS=RATE,… over the defaults."),
 ) -> None:
     """Generate the company into the sandbox database (replacing what was there) and set the clock to START."""
     if daemon.running_info(sandbox_dir()) is not None:
-        raise ServerError("The sandbox server is running on the current database; run `concord sandbox stop` "
-                          "before seeding a new company.")
+        raise ServerError(
+            "The sandbox server is running on the current database; run `concord sandbox stop` "
+            "before seeding a new company."
+        )
     result = seed_company(database_path(), scale, seed_, parse_iso(start), parse_rates(rates))
     rows = sum(result.counts.values())
-    typer.echo(f"seeded {scale} (seed {seed_}) at {start}: {rows:,} rows, {result.planted:,} planted instances "
-               f"in {result.seconds:.1f} s → {result.path}")
+    typer.echo(
+        f"seeded {scale} (seed {seed_}) at {start}: {rows:,} rows, {result.planted:,} planted instances "
+        f"in {result.seconds:.1f} s → {result.path}"
+    )
 
 
 def _store() -> Store:
@@ -60,17 +68,24 @@ def truth(
     with store.lock:
         records = list_truth(store.conn, cls or None, open_only)
     if as_json:
-        sys.stdout.write(orjson.dumps([r.as_json() for r in records], option=orjson.OPT_INDENT_2).decode() + "\n")
+        sys.stdout.write(
+            orjson.dumps([r.as_json() for r in records], option=orjson.OPT_INDENT_2).decode() + "\n"
+        )
         return
     table = Table("instance", "class", "keys", "planted at", "repaired at", box=None)
     for r in records:
-        keys = "; ".join(f"{system}.{obj}={','.join(map(str, vals))}" for system, objs in r.keys.items()
-                         for obj, vals in objs.items())
+        keys = "; ".join(
+            f"{system}.{obj}={','.join(map(str, vals))}"
+            for system, objs in r.keys.items()
+            for obj, vals in objs.items()
+        )
         table.add_row(r.instance_id, r.cls, keys, r.planted_at, r.repaired_at or "")
     Console(width=200).print(table)
     open_n = sum(1 for r in records if r.repaired_at is None)
-    typer.echo(f"{len(records)} planted instances, {open_n} open, {len(records) - open_n} repaired "
-               f"(clock {store.now_iso()})")
+    typer.echo(
+        f"{len(records)} planted instances, {open_n} open, {len(records) - open_n} repaired "
+        f"(clock {store.now_iso()})"
+    )
 
 
 @app.command()
@@ -84,8 +99,10 @@ def advance(
         sys.stdout.write(orjson.dumps(report.as_json(), option=orjson.OPT_INDENT_2).decode() + "\n")
         return
     changed = sum(report.inserted.values()) + sum(report.updated.values()) + sum(report.deleted.values())
-    typer.echo(f"clock {report.started} → {report.ended}: {changed:,} rows changed, "
-               f"{sum(report.planted.values())} instances planted in {report.seconds:.1f} s")
+    typer.echo(
+        f"clock {report.started} → {report.ended}: {changed:,} rows changed, "
+        f"{sum(report.planted.values())} instances planted in {report.seconds:.1f} s"
+    )
     for name, n in sorted(report.activity.items()):
         typer.echo(f"  {name}: {n}")
 
@@ -99,16 +116,26 @@ _PORT_HELP = "Port for the {} API (default {}; env CONCORD_SANDBOX_{}_PORT)."
 
 @app.command()
 def serve(
-    host: str = typer.Option(None, help=f"Address to bind (default {DEFAULT_HOST}; env CONCORD_SANDBOX_HOST)."),
+    host: str = typer.Option(
+        None, help=f"Address to bind (default {DEFAULT_HOST}; env CONCORD_SANDBOX_HOST)."
+    ),
     control_port: int = typer.Option(None, help=_PORT_HELP.format("control", 8700, "CONTROL")),
     salesforce_port: int = typer.Option(None, help=_PORT_HELP.format("Salesforce", 8701, "SALESFORCE")),
     stripe_port: int = typer.Option(None, help=_PORT_HELP.format("Stripe", 8702, "STRIPE")),
     netsuite_port: int = typer.Option(None, help=_PORT_HELP.format("NetSuite", 8703, "NETSUITE")),
-    faults: str = typer.Option("", help="Fault injection, e.g. 'stripe:429=0.05,500=0.02;netsuite:latency=0.1'."),
+    faults: str = typer.Option(
+        "", help="Fault injection, e.g. 'stripe:429=0.05,500=0.02;netsuite:latency=0.1'."
+    ),
 ) -> None:
     """Start the control API and every built API emulator in the background (PID and log file in the sandbox dir)."""
-    ports = _ports({"control": control_port, "salesforce": salesforce_port, "stripe": stripe_port,
-                    "netsuite": netsuite_port})
+    ports = _ports(
+        {
+            "control": control_port,
+            "salesforce": salesforce_port,
+            "stripe": stripe_port,
+            "netsuite": netsuite_port,
+        }
+    )
     info = daemon.start(sandbox_dir(), host or default_host(), ports, faults)
     typer.echo(f"sandbox serving (PID {info['pid']}, log {sandbox_dir() / LOG_FILE}):")
     for name, url in dict(info["apis"]).items():  # type: ignore[call-overload]
@@ -138,8 +165,11 @@ def tap_config(api: str = typer.Argument(..., help="salesforce, stripe or netsui
         raise SandboxError(f"The {api} API emulator is not built yet (no module concord_sandbox.apis.{api}).")
     info = daemon.running_info(sandbox_dir())
     if info is None:
-        typer.secho("warning: the sandbox is not running; the URL is where `concord sandbox serve` will put it",
-                    err=True, fg="yellow")
+        typer.secho(
+            "warning: the sandbox is not running; the URL is where `concord sandbox serve` will put it",
+            err=True,
+            fg="yellow",
+        )
         url = f"http://{default_host()}:{default_port(api)}"
     else:
         url = str(dict(info["apis"])[api])  # type: ignore[call-overload]
@@ -147,13 +177,17 @@ def tap_config(api: str = typer.Argument(..., help="salesforce, stripe or netsui
     sys.stdout.write(orjson.dumps(config, option=orjson.OPT_INDENT_2).decode() + "\n")
 
 
-faults_app = typer.Typer(help="HTTP fault injection per API (off by default); a running server picks changes up.",
-                         no_args_is_help=True)
+faults_app = typer.Typer(
+    help="HTTP fault injection per API (off by default); a running server picks changes up.",
+    no_args_is_help=True,
+)
 app.add_typer(faults_app, name="faults")
 
 
 @faults_app.command("set")
-def faults_set(spec: str = typer.Argument(..., help="e.g. 'stripe:429=0.05,500=0.02,retry_after=2;netsuite:reset=0.01'")) -> None:
+def faults_set(
+    spec: str = typer.Argument(..., help="e.g. 'stripe:429=0.05,500=0.02,retry_after=2;netsuite:reset=0.01'"),
+) -> None:
     """Set fault rates for the named APIs (replacing their previous settings)."""
     configs = parse_faults(spec)
     store = _store()

@@ -52,7 +52,9 @@ LEGAL_ENTITIES: tuple[LegalEntity, ...] = (
     LegalEntity("EMEA-IE", "EMEA", 3, "Northwind Software Ireland Ltd", "IE", "EUR"),
     LegalEntity("APAC-JP", "APAC", 4, "Northwind Software KK", "JP", "JPY"),
 )
-UNMAPPED_ENTITY = LegalEntity("APAC-SG", "APAC", 0, "Northwind Software Singapore Pte Ltd", "SG", "USD", False)
+UNMAPPED_ENTITY = LegalEntity(
+    "APAC-SG", "APAC", 0, "Northwind Software Singapore Pte Ltd", "SG", "USD", False
+)
 ENTITY_BY_REGION = {e.region: e for e in LEGAL_ENTITIES}
 
 
@@ -70,7 +72,15 @@ class Country:
 
 
 COUNTRIES: tuple[Country, ...] = (
-    Country("US", "United States", "NA", "USD", "US-EXEMPT", 40, ("New York", "San Francisco", "Austin", "Chicago")),
+    Country(
+        "US",
+        "United States",
+        "NA",
+        "USD",
+        "US-EXEMPT",
+        40,
+        ("New York", "San Francisco", "Austin", "Chicago"),
+    ),
     Country("CA", "Canada", "NA", "CAD", "CA-GST", 6, ("Toronto", "Vancouver", "Montreal")),
     Country("GB", "United Kingdom", "EMEA", "GBP", "GB-VAT", 12, ("London", "Manchester", "Edinburgh")),
     Country("DE", "Germany", "EMEA", "EUR", "EU-VAT-RC", 10, ("Berlin", "Munich", "Hamburg")),

@@ -30,8 +30,15 @@ def create_control_app(store: Store, apis: dict[str, str | None]) -> Starlette:
     """The control API over `store`; `apis` maps each emulator name to its base URL (None when not built)."""
 
     def health(request: Request) -> Response:
-        return _json({"status": "ok", "clock": store.now_iso(), "seed": int(store.meta("seed") or 0),
-                      "scale": store.meta("scale"), "apis": apis})
+        return _json(
+            {
+                "status": "ok",
+                "clock": store.now_iso(),
+                "seed": int(store.meta("seed") or 0),
+                "scale": store.meta("scale"),
+                "apis": apis,
+            }
+        )
 
     def clock(request: Request) -> Response:
         return _json({"now": store.now_iso(), "unix": store.now()})
@@ -77,10 +84,15 @@ def create_control_app(store: Store, apis: dict[str, str | None]) -> Starlette:
             clear_faults(conn, api)
         return _json({"cleared": api or "all"})
 
-    return Starlette(routes=[
-        Route("/health", health), Route("/clock", clock), Route("/truth", truth),
-        Route("/advance", do_advance, methods=["POST"]), Route("/faults", faults),
-        Route("/faults", delete_faults, methods=["DELETE"]),
-        Route("/faults/{api}", put_faults, methods=["PUT"]),
-        Route("/faults/{api}", delete_faults, methods=["DELETE"]),
-    ])
+    return Starlette(
+        routes=[
+            Route("/health", health),
+            Route("/clock", clock),
+            Route("/truth", truth),
+            Route("/advance", do_advance, methods=["POST"]),
+            Route("/faults", faults),
+            Route("/faults", delete_faults, methods=["DELETE"]),
+            Route("/faults/{api}", put_faults, methods=["PUT"]),
+            Route("/faults/{api}", delete_faults, methods=["DELETE"]),
+        ]
+    )

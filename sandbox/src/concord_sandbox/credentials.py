@@ -16,10 +16,14 @@ def sandbox_credentials(seed: int) -> dict[str, dict[str, str]]:
     """Credentials by system: Salesforce OAuth client + user, Stripe keys, NetSuite TBA tokens and OAuth2 M2M key."""
     scalar = int(_hex(seed, "netsuite-m2m-key", 64), 16) % (2**255) + 1
     key = ec.derive_private_key(scalar, ec.SECP256R1())
-    private_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                    serialization.NoEncryption()).decode()
-    public_pem = key.public_key().public_bytes(serialization.Encoding.PEM,
-                                               serialization.PublicFormat.SubjectPublicKeyInfo).decode()
+    private_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public_pem = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
     return {
         "salesforce": {
             "client_id": "3MVG9sandbox" + _hex(seed, "sf-client-id", 40),

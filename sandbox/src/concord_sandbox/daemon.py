@@ -63,29 +63,49 @@ def start(directory: Path, host: str, ports: dict[str, int], faults_text: str = 
     if not database_path(directory).exists():
         raise NotSeededError(str(database_path(directory)))
     if _pid(directory) is not None:
-        raise ServerError(f"The sandbox server is already running (PID file {directory / PID_FILE}); "
-                          "run `concord sandbox stop` first.")
+        raise ServerError(
+            f"The sandbox server is already running (PID file {directory / PID_FILE}); "
+            "run `concord sandbox stop` first."
+        )
     parse_faults(faults_text)  # fail here, not in the background
     (directory / INFO_FILE).unlink(missing_ok=True)
-    cmd = [sys.executable, "-m", "concord_sandbox.server", "--dir", str(directory), "--host", host,
-           *(f"--port={name}={port}" for name, port in ports.items())]
+    cmd = [
+        sys.executable,
+        "-m",
+        "concord_sandbox.server",
+        "--dir",
+        str(directory),
+        "--host",
+        host,
+        *(f"--port={name}={port}" for name, port in ports.items()),
+    ]
     if faults_text:
         cmd += ["--faults", faults_text]
     log = (directory / LOG_FILE).open("ab")
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                            start_new_session=True, env=os.environ.copy())
+    proc = subprocess.Popen(
+        cmd,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL,
+        start_new_session=True,
+        env=os.environ.copy(),
+    )
     log.close()
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise ServerError(f"The sandbox server exited during startup (code {proc.returncode}); "
-                              f"last log lines: {_tail(directory / LOG_FILE)}")
+            raise ServerError(
+                f"The sandbox server exited during startup (code {proc.returncode}); "
+                f"last log lines: {_tail(directory / LOG_FILE)}"
+            )
         info = running_info(directory)
         if info is not None:
             return info
         time.sleep(0.1)
     proc.terminate()
-    raise ServerError(f"The sandbox server did not start within {START_TIMEOUT:.0f} s; see {directory / LOG_FILE}.")
+    raise ServerError(
+        f"The sandbox server did not start within {START_TIMEOUT:.0f} s; see {directory / LOG_FILE}."
+    )
 
 
 def stop(directory: Path) -> bool:

@@ -13,7 +13,9 @@ class NotSeededError(SandboxError):
     """The sandbox database does not exist or holds no company yet."""
 
     def __init__(self, path: str) -> None:
-        super().__init__(f"The sandbox at {path} has not been seeded; run `concord sandbox seed --scale small` first.")
+        super().__init__(
+            f"The sandbox at {path} has not been seeded; run `concord sandbox seed --scale small` first."
+        )
 
 
 class InvalidOptionError(SandboxError):

@@ -28,7 +28,12 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
-_REASONS = {429: "Too Many Requests", 500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
+_REASONS = {
+    429: "Too Many Requests",
+    500: "Internal Server Error",
+    502: "Bad Gateway",
+    503: "Service Unavailable",
+}
 
 
 class InjectedConnectionReset(Exception):
@@ -61,8 +66,9 @@ class FaultSource:
             self._checked = now
             conn = sqlite3.connect(f"file:{self.db_path}?mode=ro", uri=True, timeout=5.0)
             try:
-                row = conn.execute("select config, updated_at from sandbox_faults where api = ?",
-                                   (self.api,)).fetchone()
+                row = conn.execute(
+                    "select config, updated_at from sandbox_faults where api = ?", (self.api,)
+                ).fetchone()
             finally:
                 conn.close()
             version = None if row is None else row[1]
@@ -140,18 +146,29 @@ class FaultInjector:
         headers = [(k, v) for k, v in start.get("headers", []) if k.lower() != b"content-length"]
         if fault == "truncate":
             headers.append((b"content-length", str(len(cut)).encode()))
-            await send({"type": "http.response.start", "status": start.get("status", 200), "headers": headers})
+            await send(
+                {"type": "http.response.start", "status": start.get("status", 200), "headers": headers}
+            )
             await send({"type": "http.response.body", "body": cut})
             return
         headers.append((b"content-length", str(len(body)).encode()))
         await send({"type": "http.response.start", "status": start.get("status", 200), "headers": headers})
         await send({"type": "http.response.body", "body": cut, "more_body": True})
-        raise InjectedConnectionReset(f"{self.faults.api}: connection reset after {len(cut)} of {len(body)} bytes")
+        raise InjectedConnectionReset(
+            f"{self.faults.api}: connection reset after {len(cut)} of {len(body)} bytes"
+        )
 
 
 async def _error(send: Send, status: int, retry_after: int) -> None:
-    body = orjson.dumps({"error": {"type": "sandbox_fault_injected", "status": status,
-                                   "message": f"{_REASONS[status]} (injected by the Concord sandbox)"}})
+    body = orjson.dumps(
+        {
+            "error": {
+                "type": "sandbox_fault_injected",
+                "status": status,
+                "message": f"{_REASONS[status]} (injected by the Concord sandbox)",
+            }
+        }
+    )
     headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
     if status == 429:
         headers.append((b"retry-after", str(retry_after).encode()))

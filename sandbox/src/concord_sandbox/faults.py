@@ -75,8 +75,9 @@ def parse_api_faults(api: str, text: str) -> FaultConfig:
         elif name in ("latency_ms", "retry_after", "seed"):
             values[name] = int(number)
         else:
-            raise InvalidOptionError(f"{api} fault", part, f"expected one of {', '.join(FAULTS)}, latency_ms, "
-                                     "retry_after, seed")
+            raise InvalidOptionError(
+                f"{api} fault", part, f"expected one of {', '.join(FAULTS)}, latency_ms, retry_after, seed"
+            )
     total = sum(float(v) for k, v in values.items() if k.startswith("rate_"))
     if total > 1.0:
         raise InvalidOptionError(f"{api} faults", text, "the rates add up to more than 1")
@@ -89,7 +90,9 @@ def parse_faults(text: str) -> dict[str, FaultConfig]:
     for section in filter(None, (s.strip() for s in text.split(";"))):
         api, sep, rest = section.partition(":")
         if not sep or api not in API_NAMES:
-            raise InvalidOptionError("--faults", section, f"expected API:FAULT=RATE with API one of {', '.join(API_NAMES)}")
+            raise InvalidOptionError(
+                "--faults", section, f"expected API:FAULT=RATE with API one of {', '.join(API_NAMES)}"
+            )
         result[api] = parse_api_faults(api, rest)
     return result
 
@@ -98,8 +101,10 @@ def save_faults(conn: sqlite3.Connection, configs: dict[str, FaultConfig]) -> No
     """Store configurations (replacing those APIs' previous ones); running servers pick them up within ~0.5 s."""
     now = time.time()
     for api, config in configs.items():
-        conn.execute("insert or replace into sandbox_faults (api, config, updated_at) values (?, ?, ?)",
-                     (api, orjson.dumps(config.as_json()).decode(), now))
+        conn.execute(
+            "insert or replace into sandbox_faults (api, config, updated_at) values (?, ?, ?)",
+            (api, orjson.dumps(config.as_json()).decode(), now),
+        )
 
 
 def clear_faults(conn: sqlite3.Connection, api: str | None = None) -> None:

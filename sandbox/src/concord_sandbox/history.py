@@ -39,23 +39,111 @@ RETENTION = 30 * DAY
 API_VERSION = "2026-10-28.endive"
 HISTORY_DAYS = 410.0  # accounts were created up to this many days before the start
 
-NAME_A = ("North", "Blue", "Bright", "Silver", "Iron", "Green", "Red", "Clear", "Swift", "True", "Deep", "High",
-          "Open", "Prime", "Solid", "Quiet", "Bold", "Urban", "Polar", "Coral", "Amber", "Cedar", "Delta", "Echo",
-          "Falcon", "Granite", "Harbor", "Indigo", "Juniper", "Kestrel", "Lumen", "Maple", "Nimbus", "Orbit")
-NAME_B = ("wind", "peak", "river", "stone", "field", "bridge", "works", "light", "forge", "path", "wave", "point",
-          "gate", "line", "leaf", "ridge", "star", "vale", "crest", "port", "shore", "spring", "brook", "mark")
-NAME_C = ("Inc", "Ltd", "GmbH", "Labs", "Systems", "Group", "Holdings", "Analytics", "Logistics", "Foods",
-          "Health", "Energy", "Media", "Retail", "Capital", "Robotics")
-INDUSTRIES = ("Technology", "Manufacturing", "Retail", "Healthcare", "Finance", "Media", "Energy", "Logistics")
-OPEN_STAGES = (("Prospecting", 10), ("Qualification", 20), ("Needs Analysis", 40), ("Proposal/Price Quote", 60),
-               ("Negotiation/Review", 80))
+NAME_A = (
+    "North",
+    "Blue",
+    "Bright",
+    "Silver",
+    "Iron",
+    "Green",
+    "Red",
+    "Clear",
+    "Swift",
+    "True",
+    "Deep",
+    "High",
+    "Open",
+    "Prime",
+    "Solid",
+    "Quiet",
+    "Bold",
+    "Urban",
+    "Polar",
+    "Coral",
+    "Amber",
+    "Cedar",
+    "Delta",
+    "Echo",
+    "Falcon",
+    "Granite",
+    "Harbor",
+    "Indigo",
+    "Juniper",
+    "Kestrel",
+    "Lumen",
+    "Maple",
+    "Nimbus",
+    "Orbit",
+)
+NAME_B = (
+    "wind",
+    "peak",
+    "river",
+    "stone",
+    "field",
+    "bridge",
+    "works",
+    "light",
+    "forge",
+    "path",
+    "wave",
+    "point",
+    "gate",
+    "line",
+    "leaf",
+    "ridge",
+    "star",
+    "vale",
+    "crest",
+    "port",
+    "shore",
+    "spring",
+    "brook",
+    "mark",
+)
+NAME_C = (
+    "Inc",
+    "Ltd",
+    "GmbH",
+    "Labs",
+    "Systems",
+    "Group",
+    "Holdings",
+    "Analytics",
+    "Logistics",
+    "Foods",
+    "Health",
+    "Energy",
+    "Media",
+    "Retail",
+    "Capital",
+    "Robotics",
+)
+INDUSTRIES = (
+    "Technology",
+    "Manufacturing",
+    "Retail",
+    "Healthcare",
+    "Finance",
+    "Media",
+    "Energy",
+    "Logistics",
+)
+OPEN_STAGES = (
+    ("Prospecting", 10),
+    ("Qualification", 20),
+    ("Needs Analysis", 40),
+    ("Proposal/Price Quote", 60),
+    ("Negotiation/Review", 80),
+)
 
 
 def add_interval(ts: int, interval: str) -> int:
     """`ts` plus one calendar month or year (day clamped to the month's length), as Stripe bills."""
     t = time.gmtime(ts)
-    year, month = (t.tm_year + 1, t.tm_mon) if interval == "year" else (
-        t.tm_year + (t.tm_mon // 12), t.tm_mon % 12 + 1)
+    year, month = (
+        (t.tm_year + 1, t.tm_mon) if interval == "year" else (t.tm_year + (t.tm_mon // 12), t.tm_mon % 12 + 1)
+    )
     day = min(t.tm_mday, calendar.monthrange(year, month)[1])
     return calendar.timegm((year, month, day, t.tm_hour, t.tm_min, t.tm_sec, 0, 0, 0))
 
@@ -99,8 +187,15 @@ class Counters:
 class HistoryContext:
     """What every account's generation shares: seed, times, rates, ids, counters and the output sinks."""
 
-    def __init__(self, seed: int, start: int, rates: dict[str, float], catalog: Catalog, sink: RowSink,
-                 counters: Counters) -> None:
+    def __init__(
+        self,
+        seed: int,
+        start: int,
+        rates: dict[str, float],
+        catalog: Catalog,
+        sink: RowSink,
+        counters: Counters,
+    ) -> None:
         self.seed = seed
         self.start = start
         self.retention_start = start - RETENTION
@@ -111,9 +206,13 @@ class HistoryContext:
         self.ids = StripeIds(seed)
         self.planted: list[Planted] = []
         self.pending: list[Pending] = []
-        self.family: tuple[str, int | None, int] | None = None  # (parent account id, parent NS id, children left)
+        self.family: tuple[str, int | None, int] | None = (
+            None  # (parent account id, parent NS id, children left)
+        )
         self.ns_invoice: dict[str, int] = {}  # Stripe invoice id → ERP invoice id, for the current account
-        self.erp_paid: list[tuple[int, int]] = []  # (ERP invoice id, paid-in-full time) to apply after the load
+        self.erp_paid: list[
+            tuple[int, int]
+        ] = []  # (ERP invoice id, paid-in-full time) to apply after the load
 
     def sid(self, prefix: str) -> str:
         return self.ids.make(prefix, self.counters.next(f"stripe.{prefix}"))
@@ -121,24 +220,43 @@ class HistoryContext:
     def sfid(self, sobject: str) -> str:
         return salesforce_id(sobject, self.counters.next(f"sf.{sobject}"))
 
-    def event(self, etype: str, created: int, doc: dict[str, Any], previous: dict[str, Any] | None = None) -> None:
+    def event(
+        self, etype: str, created: int, doc: dict[str, Any], previous: dict[str, Any] | None = None
+    ) -> None:
         """Append a Stripe event when it falls inside the 30-day retention window."""
         if created < self.retention_start:
             return
         eid = self.sid("evt")
-        data = orjson.dumps({
-            "id": eid, "object": "event", "api_version": API_VERSION, "created": created,
-            "data": {"object": doc, **({"previous_attributes": previous} if previous else {})},
-            "livemode": False, "pending_webhooks": 0, "request": {"id": None, "idempotency_key": None},
-            "type": etype}).decode()
-        self.sink.add("_seed_events", {"created": created, "id": eid, "type": etype, "object_id": doc["id"],
-                                       "data": data})
+        data = orjson.dumps(
+            {
+                "id": eid,
+                "object": "event",
+                "api_version": API_VERSION,
+                "created": created,
+                "data": {"object": doc, **({"previous_attributes": previous} if previous else {})},
+                "livemode": False,
+                "pending_webhooks": 0,
+                "request": {"id": None, "idempotency_key": None},
+                "type": etype,
+            }
+        ).decode()
+        self.sink.add(
+            "_seed_events",
+            {"created": created, "id": eid, "type": etype, "object_id": doc["id"], "data": data},
+        )
 
     def stripe_row(self, table: str, doc: dict[str, Any], updated: int, **extra: Any) -> None:
         """Store a Stripe document with its listing columns."""
-        row = {"id": doc["id"], "created": doc["created"], "customer": doc.get("customer"),
-               "status": doc.get("status"), "deleted": 0, "_updated": updated, **extra,
-               "data": orjson.dumps(doc).decode()}
+        row = {
+            "id": doc["id"],
+            "created": doc["created"],
+            "customer": doc.get("customer"),
+            "status": doc.get("status"),
+            "deleted": 0,
+            "_updated": updated,
+            **extra,
+            "data": orjson.dumps(doc).decode(),
+        }
         self.sink.add(table, row)
 
     def plant(self, cls: str, at: int, **systems: dict[str, list[Any]]) -> None:
@@ -192,17 +310,35 @@ def generate_account(ctx: HistoryContext, index: int, created: int | None = None
     tax_id = f"{country.code}{(index * 7919 + ctx.seed) % 10**9:09d}"
     city = rng.choice(country.cities)
     account: dict[str, Any] = {
-        "Id": acct_id, "Name": name, "Type": "Prospect", "Industry": rng.choice(INDUSTRIES),
-        "ParentId": parent_id, "Website": website, "Phone": f"+{rng.randrange(10**9, 10**10)}",
-        "BillingStreet": f"{rng.randrange(1, 999)} {rng.choice(NAME_A)} Street", "BillingCity": city,
-        "BillingState": None, "BillingPostalCode": f"{rng.randrange(10000, 99999)}",
-        "BillingCountry": country.name, "CurrencyIsoCode": country.currency,
+        "Id": acct_id,
+        "Name": name,
+        "Type": "Prospect",
+        "Industry": rng.choice(INDUSTRIES),
+        "ParentId": parent_id,
+        "Website": website,
+        "Phone": f"+{rng.randrange(10**9, 10**10)}",
+        "BillingStreet": f"{rng.randrange(1, 999)} {rng.choice(NAME_A)} Street",
+        "BillingCity": city,
+        "BillingState": None,
+        "BillingPostalCode": f"{rng.randrange(10000, 99999)}",
+        "BillingCountry": country.name,
+        "CurrencyIsoCode": country.currency,
         "NumberOfEmployees": int(rng.lognormvariate(4.5, 1.3)) + 1,
-        "AnnualRevenue": float(rng.randrange(1, 500) * 100000), "Tax_Id__c": tax_id,
-        "Concord_Account_Id__c": None, "ERP_Customer_Number__c": None, "Billing_Status__c": None,
-        "AR_Balance__c": None, "Last_Payment_Date__c": None, "OwnerId": owner, "IsDeleted": 0,
-        "MasterRecordId": None, "CreatedDate": sf(created), "CreatedById": owner,
-        "LastModifiedDate": sf(created), "LastModifiedById": owner, "SystemModstamp": sf(created),
+        "AnnualRevenue": float(rng.randrange(1, 500) * 100000),
+        "Tax_Id__c": tax_id,
+        "Concord_Account_Id__c": None,
+        "ERP_Customer_Number__c": None,
+        "Billing_Status__c": None,
+        "AR_Balance__c": None,
+        "Last_Payment_Date__c": None,
+        "OwnerId": owner,
+        "IsDeleted": 0,
+        "MasterRecordId": None,
+        "CreatedDate": sf(created),
+        "CreatedById": owner,
+        "LastModifiedDate": sf(created),
+        "LastModifiedById": owner,
+        "SystemModstamp": sf(created),
         "_deleted_at": None,
     }
     last_modified = created
@@ -216,8 +352,9 @@ def generate_account(ctx: HistoryContext, index: int, created: int | None = None
 
     ns_id: int | None = None
     if rng.random() < 0.85 and created < start - 2 * DAY:
-        cust, last_modified = open_customer(ctx, rng, account, country, entity.code, entity.subsidiary_id, parent_ns,
-                                        created, domain)
+        cust, last_modified = open_customer(
+            ctx, rng, account, country, entity.code, entity.subsidiary_id, parent_ns, created, domain
+        )
         ns_id = cust.ns_id
         n_subs = 2 if rng.random() < 0.15 else 1
         sub_start = min(cust.created, start - 3 * HOUR)
@@ -226,8 +363,14 @@ def generate_account(ctx: HistoryContext, index: int, created: int | None = None
                 sub_start = sub_start + int(rng.uniform(30, 300) * DAY)
                 if sub_start > start - 2 * HOUR:
                     break
-            start_subscription(ctx, rng, cust, account, sub_start + int(rng.uniform(0, 2) * DAY) if k == 0 else sub_start,
-                          second=k == 1)
+            start_subscription(
+                ctx,
+                rng,
+                cust,
+                account,
+                sub_start + int(rng.uniform(0, 2) * DAY) if k == 0 else sub_start,
+                second=k == 1,
+            )
         account["Type"] = "Customer"
     # A deleted account cannot also be a live duplicate: those two classes never share an account.
     if ctx.roll(rng, "duplicate_crm_account") and not account["IsDeleted"]:
@@ -236,12 +379,20 @@ def generate_account(ctx: HistoryContext, index: int, created: int | None = None
             dup_created = (created + start) // 2
         dup_id = ctx.sfid("Account")
         dup = dict(account)
-        dup.update({"Id": dup_id, "Name": rng.choice((f"{a}{b}", f"{a} {b.title()} {c}", f"{name}.", name.upper())),
-                    "Website": rng.choice((website, f"{slug}{index}.example.com", f"https://{website}")),
-                    "ParentId": None, "Type": "Prospect", "ERP_Customer_Number__c": None,
-                    "OwnerId": rng.choice(ctx.catalog.users),
-                    "CreatedDate": sf(dup_created), "LastModifiedDate": sf(dup_created),
-                    "SystemModstamp": sf(dup_created)})
+        dup.update(
+            {
+                "Id": dup_id,
+                "Name": rng.choice((f"{a}{b}", f"{a} {b.title()} {c}", f"{name}.", name.upper())),
+                "Website": rng.choice((website, f"{slug}{index}.example.com", f"https://{website}")),
+                "ParentId": None,
+                "Type": "Prospect",
+                "ERP_Customer_Number__c": None,
+                "OwnerId": rng.choice(ctx.catalog.users),
+                "CreatedDate": sf(dup_created),
+                "LastModifiedDate": sf(dup_created),
+                "SystemModstamp": sf(dup_created),
+            }
+        )
         ctx.sink.add("Account", dup)
         ctx.plant("duplicate_crm_account", dup_created, salesforce={"Account": [acct_id, dup_id]})
 
@@ -254,21 +405,48 @@ def generate_account(ctx: HistoryContext, index: int, created: int | None = None
     return acct_id
 
 
-def _contact(ctx: HistoryContext, rng: random.Random, acct_id: str, country: Country, owner: str, domain: str,
-             created: int) -> None:
+def _contact(
+    ctx: HistoryContext,
+    rng: random.Random,
+    acct_id: str,
+    country: Country,
+    owner: str,
+    domain: str,
+    created: int,
+) -> None:
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
-    ctx.sink.add("Contact", {
-        "Id": ctx.sfid("Contact"), "AccountId": acct_id, "FirstName": first, "LastName": last,
-        "Name": f"{first} {last}", "Email": f"{first.lower()}.{last.lower()}@{domain}",
-        "Phone": f"+{rng.randrange(10**9, 10**10)}",
-        "Title": rng.choice(("CFO", "Controller", "VP Finance", "CTO", "Head of Operations", "Buyer")),
-        "MailingCountry": country.name, "OwnerId": owner, "IsDeleted": 0, "MasterRecordId": None,
-        "CreatedDate": sf(created), "LastModifiedDate": sf(created), "SystemModstamp": sf(created),
-        "_deleted_at": None})
+    ctx.sink.add(
+        "Contact",
+        {
+            "Id": ctx.sfid("Contact"),
+            "AccountId": acct_id,
+            "FirstName": first,
+            "LastName": last,
+            "Name": f"{first} {last}",
+            "Email": f"{first.lower()}.{last.lower()}@{domain}",
+            "Phone": f"+{rng.randrange(10**9, 10**10)}",
+            "Title": rng.choice(("CFO", "Controller", "VP Finance", "CTO", "Head of Operations", "Buyer")),
+            "MailingCountry": country.name,
+            "OwnerId": owner,
+            "IsDeleted": 0,
+            "MasterRecordId": None,
+            "CreatedDate": sf(created),
+            "LastModifiedDate": sf(created),
+            "SystemModstamp": sf(created),
+            "_deleted_at": None,
+        },
+    )
 
 
-def _pipeline_opportunity(ctx: HistoryContext, rng: random.Random, acct_id: str, name: str, currency: str,
-                          owner: str, acct_created: int) -> None:
+def _pipeline_opportunity(
+    ctx: HistoryContext,
+    rng: random.Random,
+    acct_id: str,
+    name: str,
+    currency: str,
+    owner: str,
+    acct_created: int,
+) -> None:
     created = acct_created + int(rng.uniform(0, 60) * DAY)
     if created > ctx.start - HOUR:
         return
@@ -278,18 +456,44 @@ def _pipeline_opportunity(ctx: HistoryContext, rng: random.Random, acct_id: str,
     amount = float(rng.randrange(5, 200) * 1000)
     if CURRENCY_BY_CODE[currency].exponent == 0:
         amount *= 100
-    ctx.sink.add("Opportunity", {
-        "Id": ctx.sfid("Opportunity"), "AccountId": acct_id, "Name": f"{name} - Expansion", "StageName": stage,
-        "Amount": amount, "CurrencyIsoCode": currency, "CloseDate": sf_date(created + 60 * DAY),
-        "Probability": float(prob), "Type": "Existing Business", "LeadSource": rng.choice(("Web", "Partner", "Event")),
-        "IsClosed": 1 if lost else 0, "IsWon": 0, "OwnerId": owner, "Stripe_Subscription_Id__c": None,
-        "IsDeleted": 0, "CreatedDate": sf(created), "LastModifiedDate": sf(modified), "SystemModstamp": sf(modified),
-        "_deleted_at": None})
+    ctx.sink.add(
+        "Opportunity",
+        {
+            "Id": ctx.sfid("Opportunity"),
+            "AccountId": acct_id,
+            "Name": f"{name} - Expansion",
+            "StageName": stage,
+            "Amount": amount,
+            "CurrencyIsoCode": currency,
+            "CloseDate": sf_date(created + 60 * DAY),
+            "Probability": float(prob),
+            "Type": "Existing Business",
+            "LeadSource": rng.choice(("Web", "Partner", "Event")),
+            "IsClosed": 1 if lost else 0,
+            "IsWon": 0,
+            "OwnerId": owner,
+            "Stripe_Subscription_Id__c": None,
+            "IsDeleted": 0,
+            "CreatedDate": sf(created),
+            "LastModifiedDate": sf(modified),
+            "SystemModstamp": sf(modified),
+            "_deleted_at": None,
+        },
+    )
 
 
-def open_customer(ctx: HistoryContext, rng: random.Random, account: dict[str, Any], country: Country, entity_code: str,
-                  subsidiary: int, parent_ns: int | None, acct_created: int, domain: str,
-                  at: int | None = None) -> tuple[BillingCustomer, int]:
+def open_customer(
+    ctx: HistoryContext,
+    rng: random.Random,
+    account: dict[str, Any],
+    country: Country,
+    entity_code: str,
+    subsidiary: int,
+    parent_ns: int | None,
+    acct_created: int,
+    domain: str,
+    at: int | None = None,
+) -> tuple[BillingCustomer, int]:
     """The Stripe customer (and its NetSuite customer) for a CRM account; plants the customer-level classes.
 
     `at` pins the creation time (a prospect converting while the clock advances).
@@ -307,44 +511,97 @@ def open_customer(ctx: HistoryContext, rng: random.Random, account: dict[str, An
     erp_missing = 0 <= u < r["erp_customer_missing"]
     u -= r["erp_customer_missing"]
     deleted_ref = 0 <= u < r["deleted_account_referenced"]
-    metadata = {"legal_entity": entity_code} if unlinked else {"salesforce_account_id": acct_id,
-                                                                "legal_entity": entity_code}
-    doc = sd.customer(cid, created, account["Name"], email, country.code, account["BillingCity"], country.currency,
-                      metadata)
+    metadata = (
+        {"legal_entity": entity_code}
+        if unlinked
+        else {"salesforce_account_id": acct_id, "legal_entity": entity_code}
+    )
+    doc = sd.customer(
+        cid, created, account["Name"], email, country.code, account["BillingCity"], country.currency, metadata
+    )
     ctx.event("customer.created", created, doc)
     ctx.stripe_row("customers", doc, created)
     last_modified = created
     ns_id = None
     if unlinked:
-        ctx.plant("billing_customer_unlinked", created, salesforce={"Account": [acct_id]}, stripe={"customers": [cid]})
+        ctx.plant(
+            "billing_customer_unlinked",
+            created,
+            salesforce={"Account": [acct_id]},
+            stripe={"customers": [cid]},
+        )
     if erp_missing:
-        ctx.plant("erp_customer_missing", created, salesforce={"Account": [acct_id]}, stripe={"customers": [cid]})
+        ctx.plant(
+            "erp_customer_missing", created, salesforce={"Account": [acct_id]}, stripe={"customers": [cid]}
+        )
     else:
         ns_id = ctx.counters.next("ns.entity", 1000)
         ns_at = max(created, min(created + int(rng.uniform(60, 900)), start - 60))
         entityid = f"CUST{ns_id:07d}"
         terms = "Net 30"
-        ctx.sink.add("customer", nsr.customer_row(ns_id, entityid, account["Name"], email, subsidiary,
-                                                  country.currency, parent_ns, cid, None if unlinked else acct_id,
-                                                  terms, ns_at))
+        ctx.sink.add(
+            "customer",
+            nsr.customer_row(
+                ns_id,
+                entityid,
+                account["Name"],
+                email,
+                subsidiary,
+                country.currency,
+                parent_ns,
+                cid,
+                None if unlinked else acct_id,
+                terms,
+                ns_at,
+            ),
+        )
         account["ERP_Customer_Number__c"] = entityid
         last_modified = ns_at
     if deleted_ref:
         deleted_at = created + int(rng.uniform(0.2, 0.9) * (start - created))
-        account.update({"IsDeleted": 1, "_deleted_at": sf(deleted_at), "LastModifiedDate": sf(deleted_at),
-                        "SystemModstamp": sf(deleted_at)})
-        ctx.plant("deleted_account_referenced", deleted_at, salesforce={"Account": [acct_id]},
-                  stripe={"customers": [cid]})
+        account.update(
+            {
+                "IsDeleted": 1,
+                "_deleted_at": sf(deleted_at),
+                "LastModifiedDate": sf(deleted_at),
+                "SystemModstamp": sf(deleted_at),
+            }
+        )
+        ctx.plant(
+            "deleted_account_referenced",
+            deleted_at,
+            salesforce={"Account": [acct_id]},
+            stripe={"customers": [cid]},
+        )
     collection = "send_invoice" if rng.random() < 0.2 else "charge_automatically"
-    return BillingCustomer(acct_id, cid, account["Name"], email, country.currency, country, entity_code, subsidiary,
-                     ns_id, collection, doc["invoice_prefix"], created), last_modified
+    return BillingCustomer(
+        acct_id,
+        cid,
+        account["Name"],
+        email,
+        country.currency,
+        country,
+        entity_code,
+        subsidiary,
+        ns_id,
+        collection,
+        doc["invoice_prefix"],
+        created,
+    ), last_modified
 
 
 _PLANS = (("PLT-STARTER", 35), ("PLT-PRO", 35), ("PLT-ENT", 15), ("PLT-ENT-Y", 15))
 
 
-def start_subscription(ctx: HistoryContext, rng: random.Random, cust: BillingCustomer, account: dict[str, Any], created: int,
-                  *, second: bool) -> None:
+def start_subscription(
+    ctx: HistoryContext,
+    rng: random.Random,
+    cust: BillingCustomer,
+    account: dict[str, Any],
+    created: int,
+    *,
+    second: bool,
+) -> None:
     """A subscription, its closed-won opportunity and every invoice it produced up to the start time."""
     start = ctx.start
     created = min(created, start - 60)
@@ -371,14 +628,22 @@ def start_subscription(ctx: HistoryContext, rng: random.Random, cust: BillingCus
 
     # The closed-won opportunity that produced the subscription (unless planted missing).
     if ctx.roll(rng, "subscription_without_opportunity"):
-        ctx.plant("subscription_without_opportunity", created, stripe={"subscriptions": [sub_id]},
-                  salesforce={"Account": [cust.account_id]})
+        ctx.plant(
+            "subscription_without_opportunity",
+            created,
+            stripe={"subscriptions": [sub_id]},
+            salesforce={"Account": [cust.account_id]},
+        )
     else:
         _won_opportunity(ctx, rng, cust, account, sub_id, items_spec, created, second)
 
     def items_docs(period_start: int, period_end: int) -> list[dict[str, Any]]:
-        return [sd.subscription_item(si, sub_id, created, cat.products[code].prices[cur], qty, period_start,
-                                     period_end) for si, (code, qty) in zip(si_ids, items_spec, strict=True)]
+        return [
+            sd.subscription_item(
+                si, sub_id, created, cat.products[code].prices[cur], qty, period_start, period_end
+            )
+            for si, (code, qty) in zip(si_ids, items_spec, strict=True)
+        ]
 
     p_start = created
     latest_invoice = None
@@ -388,37 +653,74 @@ def start_subscription(ctx: HistoryContext, rng: random.Random, cust: BillingCus
         p_end = add_interval(p_start, interval)
         latest_invoice = bill_period(ctx, rng, cust, sub_id, si_ids, items_spec, p_start, p_end, first)
         if p_start >= ctx.retention_start:
-            doc = sd.subscription(sub_id, created, cust.stripe_id, cur, items_docs(p_start, p_end), "active",
-                                  cust.collection_method, None, latest_invoice, {})
+            doc = sd.subscription(
+                sub_id,
+                created,
+                cust.stripe_id,
+                cur,
+                items_docs(p_start, p_end),
+                "active",
+                cust.collection_method,
+                None,
+                latest_invoice,
+                {},
+            )
             if first:
                 ctx.event("customer.subscription.created", created, doc)
             else:
-                    ctx.event("customer.subscription.updated", p_start, doc,
-                          {"items": {"current_period_start": p_start}, "latest_invoice": None})
+                ctx.event(
+                    "customer.subscription.updated",
+                    p_start,
+                    doc,
+                    {"items": {"current_period_start": p_start}, "latest_invoice": None},
+                )
         first = False
         p_start = p_end
     status = "active"
     canceled_at = None
     if cancel_at is not None:
         status, canceled_at = "canceled", cancel_at
-    doc = sd.subscription(sub_id, created, cust.stripe_id, cur, items_docs(add_back(p_end, interval), p_end),
-                          status, cust.collection_method, canceled_at, latest_invoice, {})
+    doc = sd.subscription(
+        sub_id,
+        created,
+        cust.stripe_id,
+        cur,
+        items_docs(add_back(p_end, interval), p_end),
+        status,
+        cust.collection_method,
+        canceled_at,
+        latest_invoice,
+        {},
+    )
     if canceled_at is not None:
         ctx.event("customer.subscription.deleted", canceled_at, doc)
-    ctx.stripe_row("subscriptions", doc, canceled_at or p_start, current_period_end=None if canceled_at else p_end)
+    ctx.stripe_row(
+        "subscriptions", doc, canceled_at or p_start, current_period_end=None if canceled_at else p_end
+    )
 
 
 def add_back(p_end: int, interval: str) -> int:
     """The start of the period ending at `p_end` (one interval earlier)."""
     t = time.gmtime(p_end)
-    year, month = (t.tm_year - 1, t.tm_mon) if interval == "year" else (
-        t.tm_year - (1 if t.tm_mon == 1 else 0), 12 if t.tm_mon == 1 else t.tm_mon - 1)
+    year, month = (
+        (t.tm_year - 1, t.tm_mon)
+        if interval == "year"
+        else (t.tm_year - (1 if t.tm_mon == 1 else 0), 12 if t.tm_mon == 1 else t.tm_mon - 1)
+    )
     day = min(t.tm_mday, calendar.monthrange(year, month)[1])
     return calendar.timegm((year, month, day, t.tm_hour, t.tm_min, t.tm_sec, 0, 0, 0))
 
 
-def _won_opportunity(ctx: HistoryContext, rng: random.Random, cust: BillingCustomer, account: dict[str, Any],
-                     sub_id: str, items_spec: list[tuple[str, int]], sub_created: int, second: bool) -> None:
+def _won_opportunity(
+    ctx: HistoryContext,
+    rng: random.Random,
+    cust: BillingCustomer,
+    account: dict[str, Any],
+    sub_id: str,
+    items_spec: list[tuple[str, int]],
+    sub_created: int,
+    second: bool,
+) -> None:
     cat = ctx.catalog
     created = max(cust.created - DAY, sub_created - int(rng.uniform(7, 60) * DAY))
     stamped = min(ctx.start - 30, sub_created + int(rng.uniform(60, 3600)))
@@ -428,25 +730,57 @@ def _won_opportunity(ctx: HistoryContext, rng: random.Random, cust: BillingCusto
     for code, qty in items_spec:
         unit = cat.products[code].prices[cust.currency]["unit_amount"] / 10**exponent
         total += unit * qty
-        ctx.sink.add("OpportunityLineItem", {
-            "Id": ctx.sfid("OpportunityLineItem"), "OpportunityId": opp_id, "Product2Id": cat.products[code].sf_id,
-            "Name": f"{cust.name} {cat.products[code].name}", "Quantity": float(qty), "UnitPrice": unit,
-            "TotalPrice": unit * qty, "CurrencyIsoCode": cust.currency, "ServiceDate": sf_date(sub_created),
-            "IsDeleted": 0, "CreatedDate": sf(created), "LastModifiedDate": sf(created),
-            "SystemModstamp": sf(created), "_deleted_at": None})
-    ctx.sink.add("Opportunity", {
-        "Id": opp_id, "AccountId": cust.account_id,
-        "Name": f"{cust.name} - {'Support' if second else 'New Business'}", "StageName": "Closed Won",
-        "Amount": round(total, exponent), "CurrencyIsoCode": cust.currency, "CloseDate": sf_date(sub_created),
-        "Probability": 100.0, "Type": "Existing Business" if second else "New Business",
-        "LeadSource": rng.choice(("Web", "Partner", "Event", "Outbound")), "IsClosed": 1, "IsWon": 1,
-        "OwnerId": account["OwnerId"], "Stripe_Subscription_Id__c": sub_id, "IsDeleted": 0,
-        "CreatedDate": sf(created), "LastModifiedDate": sf(stamped), "SystemModstamp": sf(stamped),
-        "_deleted_at": None})
+        ctx.sink.add(
+            "OpportunityLineItem",
+            {
+                "Id": ctx.sfid("OpportunityLineItem"),
+                "OpportunityId": opp_id,
+                "Product2Id": cat.products[code].sf_id,
+                "Name": f"{cust.name} {cat.products[code].name}",
+                "Quantity": float(qty),
+                "UnitPrice": unit,
+                "TotalPrice": unit * qty,
+                "CurrencyIsoCode": cust.currency,
+                "ServiceDate": sf_date(sub_created),
+                "IsDeleted": 0,
+                "CreatedDate": sf(created),
+                "LastModifiedDate": sf(created),
+                "SystemModstamp": sf(created),
+                "_deleted_at": None,
+            },
+        )
+    ctx.sink.add(
+        "Opportunity",
+        {
+            "Id": opp_id,
+            "AccountId": cust.account_id,
+            "Name": f"{cust.name} - {'Support' if second else 'New Business'}",
+            "StageName": "Closed Won",
+            "Amount": round(total, exponent),
+            "CurrencyIsoCode": cust.currency,
+            "CloseDate": sf_date(sub_created),
+            "Probability": 100.0,
+            "Type": "Existing Business" if second else "New Business",
+            "LeadSource": rng.choice(("Web", "Partner", "Event", "Outbound")),
+            "IsClosed": 1,
+            "IsWon": 1,
+            "OwnerId": account["OwnerId"],
+            "Stripe_Subscription_Id__c": sub_id,
+            "IsDeleted": 0,
+            "CreatedDate": sf(created),
+            "LastModifiedDate": sf(stamped),
+            "SystemModstamp": sf(stamped),
+            "_deleted_at": None,
+        },
+    )
 
 
-INVOICE_CLASSES = ("invoice_unposted_missing_tax_mapping", "invoice_unposted_missing_entity_mapping",
-                   "invoice_amount_mismatch", "invoice_currency_mismatch")
+INVOICE_CLASSES = (
+    "invoice_unposted_missing_tax_mapping",
+    "invoice_unposted_missing_entity_mapping",
+    "invoice_amount_mismatch",
+    "invoice_currency_mismatch",
+)
 
 
 def erp_post_delay(rng: random.Random) -> int:
@@ -454,8 +788,17 @@ def erp_post_delay(rng: random.Random) -> int:
     return 600 + min(int(rng.expovariate(1 / (6 * HOUR))), 3 * DAY)
 
 
-def bill_period(ctx: HistoryContext, rng: random.Random, cust: BillingCustomer, sub_id: str, si_ids: list[str],
-             items_spec: list[tuple[str, int]], p_start: int, p_end: int, first: bool) -> str:
+def bill_period(
+    ctx: HistoryContext,
+    rng: random.Random,
+    cust: BillingCustomer,
+    sub_id: str,
+    si_ids: list[str],
+    items_spec: list[tuple[str, int]],
+    p_start: int,
+    p_end: int,
+    first: bool,
+) -> str:
     """One subscription invoice: creation, finalization, payment, refunds/credit notes, ERP postings."""
     start = ctx.start
     cat = ctx.catalog
@@ -468,19 +811,49 @@ def bill_period(ctx: HistoryContext, rng: random.Random, cust: BillingCustomer, 
                 variant = cls
                 break
             u -= ctx.rates[cls]
-    tax_code = UNMAPPED_TAX_RATE if variant == "invoice_unposted_missing_tax_mapping" else cust.country.tax_rate
-    entity_code = UNMAPPED_ENTITY.code if variant == "invoice_unposted_missing_entity_mapping" else cust.entity_code
+    tax_code = (
+        UNMAPPED_TAX_RATE if variant == "invoice_unposted_missing_tax_mapping" else cust.country.tax_rate
+    )
+    entity_code = (
+        UNMAPPED_ENTITY.code if variant == "invoice_unposted_missing_entity_mapping" else cust.entity_code
+    )
     tax_rate_id = cat.tax_rate_ids[tax_code]
     pct = TAX_RATE_BY_CODE[tax_code].percentage
     lines = []
     for si, (code, qty) in zip(si_ids, items_spec, strict=True):
         price = cat.products[code].prices[cust.currency]
         amount = price["unit_amount"] * qty
-        lines.append(sd.invoice_line(ctx.sid("il"), inv_id, sub_id, si, price, qty, p_start, p_end, tax_rate_id,
-                                     round(amount * pct / 100), f"{qty} x {cat.products[code].name}"))
-    doc = sd.invoice(inv_id, p_start, cust.stripe_id, cust.name, cust.email, cust.currency, sub_id, lines,
-                     tax_rate_id, cust.collection_method, "subscription_create" if first else "subscription_cycle",
-                     p_start, p_end, {"legal_entity": entity_code})
+        lines.append(
+            sd.invoice_line(
+                ctx.sid("il"),
+                inv_id,
+                sub_id,
+                si,
+                price,
+                qty,
+                p_start,
+                p_end,
+                tax_rate_id,
+                round(amount * pct / 100),
+                f"{qty} x {cat.products[code].name}",
+            )
+        )
+    doc = sd.invoice(
+        inv_id,
+        p_start,
+        cust.stripe_id,
+        cust.name,
+        cust.email,
+        cust.currency,
+        sub_id,
+        lines,
+        tax_rate_id,
+        cust.collection_method,
+        "subscription_create" if first else "subscription_cycle",
+        p_start,
+        p_end,
+        {"legal_entity": entity_code},
+    )
     ctx.event("invoice.created", p_start, doc)
     finalized = p_start if first else p_start + HOUR
     cust.invoice_count += 1
@@ -504,7 +877,9 @@ def bill_period(ctx: HistoryContext, rng: random.Random, cust: BillingCustomer, 
             post_invoice_to_erp(ctx, doc, cust.ns_id, cust.subsidiary, variant, post_at)
             posted_now = True
         else:
-            ctx.pending.append(Pending(post_at, "ns_post_invoice", inv_id, {"variant": variant} if variant else {}))
+            ctx.pending.append(
+                Pending(post_at, "ns_post_invoice", inv_id, {"variant": variant} if variant else {})
+            )
 
     if paid_at is not None and paid_at <= start:
         pi_id, ch = pay_invoice_in_billing(ctx, doc, paid_at)
@@ -515,17 +890,22 @@ def bill_period(ctx: HistoryContext, rng: random.Random, cust: BillingCustomer, 
             stray = ctx.roll(rng, "erp_payment_unmatched")
             payload = {"payment_intent": pi_id, "mismatch": mismatch, "stray": stray}
             if pay_post <= start and posted_now:
-                post_payment_to_erp(ctx, rng, doc, pi_id, cust.ns_id, cust.subsidiary, paid_at, pay_post, payload)
+                post_payment_to_erp(
+                    ctx, rng, doc, pi_id, cust.ns_id, cust.subsidiary, paid_at, pay_post, payload
+                )
             else:
                 ctx.pending.append(Pending(pay_post, "ns_post_payment", inv_id, payload))
     elif paid_at is not None:
         ctx.pending.append(Pending(paid_at, "stripe_pay_invoice", inv_id))
-    ctx.stripe_row("invoices", doc, int(doc["status_transitions"]["paid_at"] or finalized), subscription=sub_id)
+    ctx.stripe_row(
+        "invoices", doc, int(doc["status_transitions"]["paid_at"] or finalized), subscription=sub_id
+    )
     return inv_id
 
 
-def post_invoice_to_erp(ctx: HistoryContext, doc: dict[str, Any], entity: int, subsidiary: int,
-                        variant: str | None, at: int) -> int:
+def post_invoice_to_erp(
+    ctx: HistoryContext, doc: dict[str, Any], entity: int, subsidiary: int, variant: str | None, at: int
+) -> int:
     """Insert the ERP invoice for a Stripe invoice; a planted variant posts a wrong total or currency."""
     ns_id = ctx.counters.next("ns.transaction", 5000)
     currency = doc["currency"].upper()
@@ -534,8 +914,17 @@ def post_invoice_to_erp(ctx: HistoryContext, doc: dict[str, Any], entity: int, s
         total = doc["total"] + max(1, doc["total"] // 10)
     elif variant == "invoice_currency_mismatch":
         currency = "EUR" if currency == "USD" else "USD"
-    header, lines = nsr.invoice_rows(ns_id, f"INV{ns_id:08d}", doc, entity, subsidiary, currency,
-                                     ctx.catalog.item_by_stripe_product, at, total)
+    header, lines = nsr.invoice_rows(
+        ns_id,
+        f"INV{ns_id:08d}",
+        doc,
+        entity,
+        subsidiary,
+        currency,
+        ctx.catalog.item_by_stripe_product,
+        at,
+        total,
+    )
     ctx.sink.add("transaction", header)
     for line in lines:
         ctx.sink.add("transactionline", line)
@@ -545,7 +934,9 @@ def post_invoice_to_erp(ctx: HistoryContext, doc: dict[str, Any], entity: int, s
     return ns_id
 
 
-def pay_invoice_in_billing(ctx: HistoryContext, doc: dict[str, Any], paid_at: int) -> tuple[str, dict[str, Any]]:
+def pay_invoice_in_billing(
+    ctx: HistoryContext, doc: dict[str, Any], paid_at: int
+) -> tuple[str, dict[str, Any]]:
     """Pay the invoice in Stripe: payment intent, charge (stored by the caller), invoice payment."""
     pi_id, ch_id, ip_id = ctx.sid("pi"), ctx.sid("ch"), ctx.sid("inpay")
     amount, cur, cust = doc["amount_due"], doc["currency"], doc["customer"]
@@ -562,8 +953,15 @@ def pay_invoice_in_billing(ctx: HistoryContext, doc: dict[str, Any], paid_at: in
     return pi_id, ch
 
 
-def refund_or_credit(ctx: HistoryContext, rng: random.Random, cust: BillingCustomer, doc: dict[str, Any],
-                     ch: dict[str, Any], pi_id: str, paid_at: int) -> None:
+def refund_or_credit(
+    ctx: HistoryContext,
+    rng: random.Random,
+    cust: BillingCustomer,
+    doc: dict[str, Any],
+    ch: dict[str, Any],
+    pi_id: str,
+    paid_at: int,
+) -> None:
     """Occasionally refund part of the payment or issue a credit note (and post it to the ERP); store the charge."""
     start = ctx.start
     updated = paid_at
@@ -583,8 +981,9 @@ def refund_or_credit(ctx: HistoryContext, rng: random.Random, cust: BillingCusto
         if at <= start:
             amount = max(1, doc["total"] // rng.randint(3, 10))
             cn_id = ctx.sid("cn")
-            cn = sd.credit_note(cn_id, f"{doc['number']}-CN-01", at, cust.stripe_id, doc["id"], amount,
-                                doc["currency"], True)
+            cn = sd.credit_note(
+                cn_id, f"{doc['number']}-CN-01", at, cust.stripe_id, doc["id"], amount, doc["currency"], True
+            )
             doc["post_payment_credit_notes_amount"] = amount
             ctx.event("credit_note.created", at, cn)
             ctx.stripe_row("credit_notes", cn, at, invoice=doc["id"])
@@ -597,37 +996,95 @@ def refund_or_credit(ctx: HistoryContext, rng: random.Random, cust: BillingCusto
     ctx.stripe_row("charges", ch, updated, payment_intent=pi_id, invoice=doc["id"])
 
 
-def post_credit_memo_to_erp(ctx: HistoryContext, cn: dict[str, Any], entity: int, subsidiary: int, at: int) -> None:
+def post_credit_memo_to_erp(
+    ctx: HistoryContext, cn: dict[str, Any], entity: int, subsidiary: int, at: int
+) -> None:
     """Insert the ERP credit memo for a Stripe credit note, applied to the ERP invoice."""
     ns_id = ctx.counters.next("ns.transaction", 5000)
-    ctx.sink.add("transaction", nsr.credit_memo_row(ns_id, f"CM{ns_id:08d}", entity, subsidiary, cn["currency"],
-                                                    cn["total"], cn["created"], cn["id"], cn["number"], at))
+    ctx.sink.add(
+        "transaction",
+        nsr.credit_memo_row(
+            ns_id,
+            f"CM{ns_id:08d}",
+            entity,
+            subsidiary,
+            cn["currency"],
+            cn["total"],
+            cn["created"],
+            cn["id"],
+            cn["number"],
+            at,
+        ),
+    )
     inv_ns = ctx.ns_invoice.get(cn["invoice"])
     if inv_ns is not None:
-        ctx.sink.add("previoustransactionlink", nsr.link_row(inv_ns, ns_id, "Credit Memo",
-                                                             nsr.to_major(cn["total"], cn["currency"]), at))
+        ctx.sink.add(
+            "previoustransactionlink",
+            nsr.link_row(inv_ns, ns_id, "Credit Memo", nsr.to_major(cn["total"], cn["currency"]), at),
+        )
 
 
-def post_payment_to_erp(ctx: HistoryContext, rng: random.Random, doc: dict[str, Any], pi_id: str, entity: int,
-                        subsidiary: int, paid_at: int, at: int, payload: dict[str, Any]) -> None:
+def post_payment_to_erp(
+    ctx: HistoryContext,
+    rng: random.Random,
+    doc: dict[str, Any],
+    pi_id: str,
+    entity: int,
+    subsidiary: int,
+    paid_at: int,
+    at: int,
+    payload: dict[str, Any],
+) -> None:
     """Post the customer payment to the ERP and mark the ERP invoice paid (or plant the mismatch classes).
 
     Only used during seeding, where the ERP invoice row is still in the sink: its status is patched there.
     """
     inv_ns = ctx.ns_invoice[doc["id"]]
     if payload.get("mismatch"):
-        ctx.plant("payment_status_mismatch", at, stripe={"invoices": [doc["id"]]}, netsuite={"transaction": [inv_ns]})
+        ctx.plant(
+            "payment_status_mismatch",
+            at,
+            stripe={"invoices": [doc["id"]]},
+            netsuite={"transaction": [inv_ns]},
+        )
     else:
         ns_id = ctx.counters.next("ns.transaction", 5000)
-        ctx.sink.add("transaction", nsr.payment_row(ns_id, f"PYMT{ns_id:08d}", entity, subsidiary, doc["currency"],
-                                                    doc["amount_paid"], paid_at, pi_id, doc["number"], at))
-        ctx.sink.add("previoustransactionlink", nsr.link_row(inv_ns, ns_id, "Payment",
-                                                             nsr.to_major(doc["amount_paid"], doc["currency"]), at))
+        ctx.sink.add(
+            "transaction",
+            nsr.payment_row(
+                ns_id,
+                f"PYMT{ns_id:08d}",
+                entity,
+                subsidiary,
+                doc["currency"],
+                doc["amount_paid"],
+                paid_at,
+                pi_id,
+                doc["number"],
+                at,
+            ),
+        )
+        ctx.sink.add(
+            "previoustransactionlink",
+            nsr.link_row(inv_ns, ns_id, "Payment", nsr.to_major(doc["amount_paid"], doc["currency"]), at),
+        )
         ctx.erp_paid.append((inv_ns, at))
     if payload.get("stray"):
         stray_at = min(ctx.start - 1, at + int(rng.uniform(HOUR, 3 * DAY)))
         ns_id = ctx.counters.next("ns.transaction", 5000)
-        ctx.sink.add("transaction", nsr.payment_row(ns_id, f"PYMT{ns_id:08d}", entity, subsidiary, doc["currency"],
-                                                    doc["amount_paid"], paid_at, None, "Unidentified wire receipt",
-                                                    stray_at))
+        ctx.sink.add(
+            "transaction",
+            nsr.payment_row(
+                ns_id,
+                f"PYMT{ns_id:08d}",
+                entity,
+                subsidiary,
+                doc["currency"],
+                doc["amount_paid"],
+                paid_at,
+                None,
+                "Unidentified wire receipt",
+                stray_at,
+            ),
+        )
         ctx.plant("erp_payment_unmatched", stray_at, netsuite={"transaction": [ns_id]})

@@ -60,7 +60,9 @@ def parse_rates(text: str | None, base: dict[str, float] | None = None) -> dict[
     for part in text.split(","):
         name, sep, value = part.strip().partition("=")
         if not sep or name not in CLASSES:
-            raise InvalidOptionError("--rates entry", part, f"expected CLASS=RATE with CLASS one of {', '.join(CLASSES)}")
+            raise InvalidOptionError(
+                "--rates entry", part, f"expected CLASS=RATE with CLASS one of {', '.join(CLASSES)}"
+            )
         try:
             rate = float(value)
         except ValueError as exc:

@@ -65,8 +65,9 @@ class Mutation:
     def sf_insert(self, sobject: str, row: dict[str, Any]) -> None:
         """Insert a Salesforce row given every column it sets."""
         names = ", ".join(f'"{k}"' for k in row)
-        self.conn.execute(f'insert into "{sobject}" ({names}) values ({", ".join("?" * len(row))})',
-                          tuple(row.values()))
+        self.conn.execute(
+            f'insert into "{sobject}" ({names}) values ({", ".join("?" * len(row))})', tuple(row.values())
+        )
 
     # Stripe -----------------------------------------------------------------------------------------
     def stripe_doc(self, table: str, object_id: str) -> dict[str, Any] | None:
@@ -76,26 +77,50 @@ class Mutation:
 
     def stripe_put(self, table: str, doc: dict[str, Any], **extra: Any) -> None:
         """Insert or replace a Stripe document and its listing columns, stamped now."""
-        row = {"id": doc["id"], "created": doc["created"], "customer": doc.get("customer"),
-               "status": doc.get("status"), "deleted": 1 if doc.get("deleted") else 0, "_updated": self.now,
-               **extra, "data": orjson.dumps(doc).decode()}
+        row = {
+            "id": doc["id"],
+            "created": doc["created"],
+            "customer": doc.get("customer"),
+            "status": doc.get("status"),
+            "deleted": 1 if doc.get("deleted") else 0,
+            "_updated": self.now,
+            **extra,
+            "data": orjson.dumps(doc).decode(),
+        }
         names = ", ".join(row)
         updates = ", ".join(f"{k} = excluded.{k}" for k in row if k not in ("id", "created"))
-        self.conn.execute(f"insert into {table} ({names}) values ({', '.join('?' * len(row))}) "
-                          f"on conflict (id) do update set {updates}", tuple(row.values()))
+        self.conn.execute(
+            f"insert into {table} ({names}) values ({', '.join('?' * len(row))}) "
+            f"on conflict (id) do update set {updates}",
+            tuple(row.values()),
+        )
 
-    def event(self, etype: str, doc: dict[str, Any], previous: dict[str, Any] | None = None,
-              at: int | None = None) -> None:
+    def event(
+        self, etype: str, doc: dict[str, Any], previous: dict[str, Any] | None = None, at: int | None = None
+    ) -> None:
         """Append a Stripe event for a change to `doc`."""
         created = self.now if at is None else at
         eid = self.sid("evt")
-        data = orjson.dumps({
-            "id": eid, "object": "event", "api_version": API_VERSION, "created": created,
-            "data": {"object": doc, **({"previous_attributes": previous} if previous is not None else {})},
-            "livemode": False, "pending_webhooks": 0, "request": {"id": None, "idempotency_key": None},
-            "type": etype}).decode()
-        self.conn.execute("insert into events (id, type, created, object_id, data) values (?, ?, ?, ?, ?)",
-                          (eid, etype, created, doc["id"], data))
+        data = orjson.dumps(
+            {
+                "id": eid,
+                "object": "event",
+                "api_version": API_VERSION,
+                "created": created,
+                "data": {
+                    "object": doc,
+                    **({"previous_attributes": previous} if previous is not None else {}),
+                },
+                "livemode": False,
+                "pending_webhooks": 0,
+                "request": {"id": None, "idempotency_key": None},
+                "type": etype,
+            }
+        ).decode()
+        self.conn.execute(
+            "insert into events (id, type, created, object_id, data) values (?, ?, ?, ?, ?)",
+            (eid, etype, created, doc["id"], data),
+        )
 
     @staticmethod
     def event_prefix(doc: dict[str, Any]) -> str:
@@ -116,8 +141,9 @@ class Mutation:
     def ns_insert(self, table: str, row: dict[str, Any]) -> None:
         """Insert a NetSuite row given every column it sets."""
         names = ", ".join(f'"{k}"' for k in row)
-        self.conn.execute(f'insert into "{table}" ({names}) values ({", ".join("?" * len(row))})',
-                          tuple(row.values()))
+        self.conn.execute(
+            f'insert into "{table}" ({names}) values ({", ".join("?" * len(row))})', tuple(row.values())
+        )
 
     def ns_update(self, table: str, ns_id: int, fields: dict[str, Any]) -> None:
         """Set fields and stamp `lastmodifieddate` (tables that have one)."""
@@ -127,17 +153,21 @@ class Mutation:
         sets = ", ".join(f'"{k}" = ?' for k in values)
         self.conn.execute(f'update "{table}" set {sets} where id = ?', (*values.values(), ns_id))
 
-    def ns_delete(self, table: str, recordtypename: str, ns_id: int, name: str | None,
-                  externalid: str | None) -> int:
+    def ns_delete(
+        self, table: str, recordtypename: str, ns_id: int, name: str | None, externalid: str | None
+    ) -> int:
         """Remove a NetSuite record and log it in `deletedrecord`, as NetSuite does; returns the log row's id."""
         self.conn.execute(f'delete from "{table}" where id = ?', (ns_id,))
         if table == "transaction":
-            self.conn.execute("delete from transactionline where \"transaction\" = ?", (ns_id,))
-            self.conn.execute("delete from previoustransactionlink where previousdoc = ? or nextdoc = ?",
-                              (ns_id, ns_id))
-        cur = self.conn.execute("insert into deletedrecord (recordid, recordtypename, name, externalid, "
-                                "deleteddate) values (?, ?, ?, ?, ?)",
-                                (ns_id, recordtypename, name, externalid, self.ns_now))
+            self.conn.execute('delete from transactionline where "transaction" = ?', (ns_id,))
+            self.conn.execute(
+                "delete from previoustransactionlink where previousdoc = ? or nextdoc = ?", (ns_id, ns_id)
+            )
+        cur = self.conn.execute(
+            "insert into deletedrecord (recordid, recordtypename, name, externalid, "
+            "deleteddate) values (?, ?, ?, ?, ?)",
+            (ns_id, recordtypename, name, externalid, self.ns_now),
+        )
         return int(cur.lastrowid or 0)
 
     # Ground truth and bookkeeping -----------------------------------------------------------------------
@@ -150,5 +180,7 @@ class Mutation:
         if self.planted:
             record_planted(self.conn, self.planted)
             self.planted = []
-        self.conn.execute("insert or replace into sandbox_meta (key, value) values ('counters', ?)",
-                          (orjson.dumps(self.counters.values, option=orjson.OPT_SORT_KEYS).decode(),))
+        self.conn.execute(
+            "insert or replace into sandbox_meta (key, value) values ('counters', ?)",
+            (orjson.dumps(self.counters.values, option=orjson.OPT_SORT_KEYS).decode(),),
+        )

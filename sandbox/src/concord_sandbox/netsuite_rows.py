@@ -27,21 +27,47 @@ def to_major(minor: int, currency: str) -> float:
 
 
 def customer_row(
-    ns_id: int, entityid: str, name: str, email: str, subsidiary: int, currency: str, parent: int | None,
-    externalid: str | None, sf_account_id: str | None, terms: str, at: int,
+    ns_id: int,
+    entityid: str,
+    name: str,
+    email: str,
+    subsidiary: int,
+    currency: str,
+    parent: int | None,
+    externalid: str | None,
+    sf_account_id: str | None,
+    terms: str,
+    at: int,
 ) -> Row:
     """A customer record."""
     return {
-        "id": ns_id, "entityid": entityid, "companyname": name, "email": email, "phone": None,
-        "subsidiary": subsidiary, "currency": CURRENCY_BY_CODE[currency].ns_id, "parent": parent, "terms": terms,
-        "externalid": externalid, "custentity_sf_account_id": sf_account_id, "isinactive": "F",
-        "datecreated": ns(at), "lastmodifieddate": ns(at),
+        "id": ns_id,
+        "entityid": entityid,
+        "companyname": name,
+        "email": email,
+        "phone": None,
+        "subsidiary": subsidiary,
+        "currency": CURRENCY_BY_CODE[currency].ns_id,
+        "parent": parent,
+        "terms": terms,
+        "externalid": externalid,
+        "custentity_sf_account_id": sf_account_id,
+        "isinactive": "F",
+        "datecreated": ns(at),
+        "lastmodifieddate": ns(at),
     }
 
 
 def invoice_rows(
-    ns_id: int, tranid: str, invoice: dict[str, Any], entity: int, subsidiary: int, currency: str,
-    item_ids: dict[str, int], at: int, total_minor: int | None = None,
+    ns_id: int,
+    tranid: str,
+    invoice: dict[str, Any],
+    entity: int,
+    subsidiary: int,
+    currency: str,
+    item_ids: dict[str, int],
+    at: int,
+    total_minor: int | None = None,
 ) -> tuple[Row, list[Row]]:
     """A CustInvc transaction and its item lines for a finalized Stripe invoice, posted at `at`.
 
@@ -52,63 +78,151 @@ def invoice_rows(
     finalized = invoice["status_transitions"]["finalized_at"] or invoice["created"]
     due = invoice["due_date"] or finalized
     header: Row = {
-        "id": ns_id, "tranid": tranid, "type": "CustInvc", "recordtype": "invoice", "entity": entity,
-        "subsidiary": subsidiary, "currency": CURRENCY_BY_CODE[cur].ns_id,
-        "exchangerate": CURRENCY_BY_CODE[cur].rate_to_usd, "foreigntotal": to_major(total, cur),
+        "id": ns_id,
+        "tranid": tranid,
+        "type": "CustInvc",
+        "recordtype": "invoice",
+        "entity": entity,
+        "subsidiary": subsidiary,
+        "currency": CURRENCY_BY_CODE[cur].ns_id,
+        "exchangerate": CURRENCY_BY_CODE[cur].rate_to_usd,
+        "foreigntotal": to_major(total, cur),
         "taxtotal": to_major(invoice["total_taxes"][0]["amount"], cur),
-        "foreignamountremaining": to_major(total, cur), "status": INVOICE_OPEN,
-        "trandate": ns_date(finalized), "duedate": ns_date(due), "memo": invoice["number"],
-        "externalid": invoice["id"], "voided": "F", "createddate": ns(at), "lastmodifieddate": ns(at),
+        "foreignamountremaining": to_major(total, cur),
+        "status": INVOICE_OPEN,
+        "trandate": ns_date(finalized),
+        "duedate": ns_date(due),
+        "memo": invoice["number"],
+        "externalid": invoice["id"],
+        "voided": "F",
+        "createddate": ns(at),
+        "lastmodifieddate": ns(at),
     }
     lines = []
     for n, line in enumerate(invoice["lines"]["data"], start=1):
         product = line["pricing"]["price_details"]["product"]
         qty = line["quantity"]
-        lines.append({
-            "transaction": ns_id, "id": n, "linesequencenumber": n, "item": item_ids[product],
-            "memo": line["description"], "quantity": float(qty),
-            "rate": to_major(int(line["pricing"]["unit_amount_decimal"]), cur),
-            "foreignamount": to_major(line["amount"], cur), "subsidiary": subsidiary, "mainline": "F",
-        })
+        lines.append(
+            {
+                "transaction": ns_id,
+                "id": n,
+                "linesequencenumber": n,
+                "item": item_ids[product],
+                "memo": line["description"],
+                "quantity": float(qty),
+                "rate": to_major(int(line["pricing"]["unit_amount_decimal"]), cur),
+                "foreignamount": to_major(line["amount"], cur),
+                "subsidiary": subsidiary,
+                "mainline": "F",
+            }
+        )
     return header, lines
 
 
 def _applied_document(
-    kind: tuple[str, str, str], ns_id: int, tranid: str, entity: int, subsidiary: int, currency: str,
-    amount_minor: int, dated: int, externalid: str | None, memo: str, at: int, remaining: float | None,
+    kind: tuple[str, str, str],
+    ns_id: int,
+    tranid: str,
+    entity: int,
+    subsidiary: int,
+    currency: str,
+    amount_minor: int,
+    dated: int,
+    externalid: str | None,
+    memo: str,
+    at: int,
+    remaining: float | None,
 ) -> Row:
     """A payment or credit memo header: (type, recordtype, status), dated `dated`, posted at `at`."""
     cur = currency.upper()
     txn_type, recordtype, status = kind
     return {
-        "id": ns_id, "tranid": tranid, "type": txn_type, "recordtype": recordtype, "entity": entity,
-        "subsidiary": subsidiary, "currency": CURRENCY_BY_CODE[cur].ns_id,
-        "exchangerate": CURRENCY_BY_CODE[cur].rate_to_usd, "foreigntotal": to_major(amount_minor, cur),
-        "taxtotal": remaining, "foreignamountremaining": remaining, "status": status,
-        "trandate": ns_date(dated), "duedate": None, "memo": memo, "externalid": externalid, "voided": "F",
-        "createddate": ns(at), "lastmodifieddate": ns(at),
+        "id": ns_id,
+        "tranid": tranid,
+        "type": txn_type,
+        "recordtype": recordtype,
+        "entity": entity,
+        "subsidiary": subsidiary,
+        "currency": CURRENCY_BY_CODE[cur].ns_id,
+        "exchangerate": CURRENCY_BY_CODE[cur].rate_to_usd,
+        "foreigntotal": to_major(amount_minor, cur),
+        "taxtotal": remaining,
+        "foreignamountremaining": remaining,
+        "status": status,
+        "trandate": ns_date(dated),
+        "duedate": None,
+        "memo": memo,
+        "externalid": externalid,
+        "voided": "F",
+        "createddate": ns(at),
+        "lastmodifieddate": ns(at),
     }
 
 
 def payment_row(
-    ns_id: int, tranid: str, entity: int, subsidiary: int, currency: str, amount_minor: int, paid_at: int,
-    externalid: str | None, memo: str, at: int,
+    ns_id: int,
+    tranid: str,
+    entity: int,
+    subsidiary: int,
+    currency: str,
+    amount_minor: int,
+    paid_at: int,
+    externalid: str | None,
+    memo: str,
+    at: int,
 ) -> Row:
     """A CustPymt transaction posted at `at` for a payment received at `paid_at`."""
-    return _applied_document(("CustPymt", "customerpayment", PAYMENT_DEPOSITED), ns_id, tranid, entity,
-                             subsidiary, currency, amount_minor, paid_at, externalid, memo, at, None)
+    return _applied_document(
+        ("CustPymt", "customerpayment", PAYMENT_DEPOSITED),
+        ns_id,
+        tranid,
+        entity,
+        subsidiary,
+        currency,
+        amount_minor,
+        paid_at,
+        externalid,
+        memo,
+        at,
+        None,
+    )
 
 
 def credit_memo_row(
-    ns_id: int, tranid: str, entity: int, subsidiary: int, currency: str, amount_minor: int, issued_at: int,
-    externalid: str, memo: str, at: int,
+    ns_id: int,
+    tranid: str,
+    entity: int,
+    subsidiary: int,
+    currency: str,
+    amount_minor: int,
+    issued_at: int,
+    externalid: str,
+    memo: str,
+    at: int,
 ) -> Row:
     """A CustCred transaction for a Stripe credit note, applied in full to its invoice."""
-    return _applied_document(("CustCred", "creditmemo", CREDIT_FULLY_APPLIED), ns_id, tranid, entity,
-                             subsidiary, currency, amount_minor, issued_at, externalid, memo, at, 0.0)
+    return _applied_document(
+        ("CustCred", "creditmemo", CREDIT_FULLY_APPLIED),
+        ns_id,
+        tranid,
+        entity,
+        subsidiary,
+        currency,
+        amount_minor,
+        issued_at,
+        externalid,
+        memo,
+        at,
+        0.0,
+    )
 
 
 def link_row(previousdoc: int, nextdoc: int, linktype: str, amount: float, at: int) -> Row:
     """A previoustransactionlink row: `nextdoc` (payment or credit memo) applied to `previousdoc` (invoice)."""
-    return {"previousdoc": previousdoc, "nextdoc": nextdoc, "linktype": linktype, "foreignamount": amount,
-            "lastmodifieddate": ns(at)}
+    return {
+        "previousdoc": previousdoc,
+        "nextdoc": nextdoc,
+        "linktype": linktype,
+        "foreignamount": amount,
+        "lastmodifieddate": ns(at),
+    }

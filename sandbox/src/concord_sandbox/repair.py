@@ -25,13 +25,18 @@ def reevaluate(conn: sqlite3.Connection, touched: Iterable[TouchedKey], now: int
         rows = conn.execute(
             "select k.instance_id from sandbox_truth_key k join sandbox_truth t using (instance_id) "
             "where k.system = ? and k.object = ? and k.key = ? and t.repaired_at is null",
-            (system, obj, str(key))).fetchall()
+            (system, obj, str(key)),
+        ).fetchall()
         candidates.update(r[0] for r in rows)
     repaired = []
     for iid in sorted(candidates):
-        cls, keys = conn.execute("select class, keys from sandbox_truth where instance_id = ?", (iid,)).fetchone()
+        cls, keys = conn.execute(
+            "select class, keys from sandbox_truth where instance_id = ?", (iid,)
+        ).fetchone()
         if not PREDICATES[cls](conn, orjson.loads(keys)):
-            conn.execute("update sandbox_truth set repaired_at = ?, repaired_by = ? where instance_id = ?",
-                         (iso(now), by, iid))
+            conn.execute(
+                "update sandbox_truth set repaired_at = ?, repaired_by = ? where instance_id = ?",
+                (iso(now), by, iid),
+            )
             repaired.append(iid)
     return repaired

@@ -79,12 +79,15 @@ def _stripe_table(name: str, extra: str) -> str:
     )
 
 
-STRIPE_DDL = "\n".join(_stripe_table(n, e) for n, e in _STRIPE_RESOURCES.items()) + """
+STRIPE_DDL = (
+    "\n".join(_stripe_table(n, e) for n, e in _STRIPE_RESOURCES.items())
+    + """
 create table events (
     seq integer primary key, id text not null, type text not null, created integer not null,
     object_id text not null, data text not null
 );
 """
+)
 
 STRIPE_TABLES: tuple[str, ...] = tuple(_STRIPE_RESOURCES)
 
@@ -135,10 +138,23 @@ create table deletedrecord (
 """
 
 NETSUITE_TABLES: tuple[str, ...] = (
-    "currency", "subsidiary", "customer", "item", "transaction", "transactionline",
-    "previoustransactionlink", "deletedrecord",
+    "currency",
+    "subsidiary",
+    "customer",
+    "item",
+    "transaction",
+    "transactionline",
+    "previoustransactionlink",
+    "deletedrecord",
 )
-SALESFORCE_TABLES: tuple[str, ...] = ("User", "Account", "Contact", "Product2", "Opportunity", "OpportunityLineItem")
+SALESFORCE_TABLES: tuple[str, ...] = (
+    "User",
+    "Account",
+    "Contact",
+    "Product2",
+    "Opportunity",
+    "OpportunityLineItem",
+)
 
 # Sandbox meta tables. Times are ISO-8601 UTC text 'YYYY-MM-DDTHH:MM:SSZ' except where noted.
 META_DDL = """
@@ -165,8 +181,10 @@ create table sandbox_faults (
 
 # Keys and the indexes the emulators' listing queries need; created after the bulk load (seeding copies
 # index-free tables record by record, then sorts each index once).
-INDEXES = "".join(f'create unique index "{t}_pk" on "{t}" (Id);\n' for t in SALESFORCE_TABLES) + "".join(
-    f"create unique index {t}_pk on {t} (id);\n" for t in STRIPE_TABLES) + """
+INDEXES = (
+    "".join(f'create unique index "{t}_pk" on "{t}" (Id);\n' for t in SALESFORCE_TABLES)
+    + "".join(f"create unique index {t}_pk on {t} (id);\n" for t in STRIPE_TABLES)
+    + """
 create unique index events_id on events (id);
 create unique index customer_externalid on customer (externalid);
 create unique index item_externalid on item (externalid);
@@ -214,5 +232,6 @@ create index pending_ref on sandbox_pending (ref);
 create index truth_class on sandbox_truth (class, instance_id);
 create index truth_key_instance on sandbox_truth_key (instance_id);
 """
+)
 
 ALL_DDL = SALESFORCE_DDL + STRIPE_DDL + NETSUITE_DDL + META_DDL

@@ -23,6 +23,7 @@ from concord_sandbox.credentials import sandbox_credentials
 from concord_sandbox.errors import InvalidOptionError
 from concord_sandbox.history import Counters, HistoryContext, Pending, Planted, generate_account
 from concord_sandbox.ids import StripeIds
+from concord_sandbox.inconsistencies import DEFAULT_RATES
 from concord_sandbox.netsuite_rows import INVOICE_PAID
 from concord_sandbox.row_sink import RowSink, write_batches
 from concord_sandbox.store import connect, set_meta
@@ -55,8 +56,10 @@ class _Chunk:
     counters: dict[str, int]
 
 
-_EVENTS_DDL = ("create table _seed_events (n integer primary key, created integer, id text, type text, "
-               "object_id text, data text)")
+_EVENTS_DDL = (
+    "create table _seed_events (n integer primary key, created integer, id text, type text, "
+    "object_id text, data text)"
+)
 
 # Set in the parent before the worker pool forks; read by `_generate_chunk` in the workers.
 _JOB: tuple[int, int, dict[str, float], int, Catalog, Path] | None = None
@@ -82,16 +85,41 @@ def _generate_chunk(k: int) -> _Chunk:
     return _Chunk(path, ctx.planted, ctx.pending, ctx.erp_paid, counters.values)
 
 
-def seed_company(path: Path, scale: str, seed: int, start: int, rates: dict[str, float],
-                 workers: int | None = None) -> SeedResult:
-    """Generate the company at `scale` into `path` (replacing it), with the clock set to `start`."""
-    global _JOB
+def seed_company(
+    path: Path, scale: str, seed: int, start: int, rates: dict[str, float], workers: int | None = None
+) -> SeedResult:
+    """Generate the company at `scale` into `path` (replacing it), with the clock set to `start`.
+
+    `rates` are planting probabilities per class; classes it omits take their default rate.
+    """
+    rates = {**DEFAULT_RATES, **rates}
     if scale not in SCALES:
         raise InvalidOptionError("--scale", scale, f"expected one of {', '.join(SCALES)}")
     began = time.perf_counter()
     tmp = path.with_name(path.name + ".seeding")
-    for p in (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm")):
+    leftovers = (tmp, Path(f"{tmp}-wal"), Path(f"{tmp}-shm"))
+    for p in leftovers:
         p.unlink(missing_ok=True)
+    try:
+        counts, planted, phases = _build(tmp, scale, seed, start, rates, workers)
+    except BaseException:
+        for p in leftovers:
+            p.unlink(missing_ok=True)
+        raise
+    for suffix in ("-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    os.replace(tmp, path)
+    for p in leftovers[1:]:
+        p.unlink(missing_ok=True)
+    return SeedResult(path, time.perf_counter() - began, counts, planted, phases)
+
+
+def _build(
+    tmp: Path, scale: str, seed: int, start: int, rates: dict[str, float], workers: int | None
+) -> tuple[dict[str, int], int, dict[str, float]]:
+    """Build the database at `tmp`; returns row counts per table, planted instances and phase timings."""
+    global _JOB
+    began = time.perf_counter()
     conn = connect(tmp, bulk=True)
     conn.executescript(schema.ALL_DDL)
     n_accounts = SCALES[scale]
@@ -117,7 +145,7 @@ def seed_company(path: Path, scale: str, seed: int, start: int, rates: dict[str,
     erp_paid: list[tuple[int, int]] = []
     counters: dict[str, int] = {}
     n_chunks = (n_accounts + CHUNK - 1) // CHUNK
-    chunk_dir = path.with_name(path.name + ".chunks")
+    chunk_dir = tmp.with_name(tmp.name + ".chunks")
     chunk_dir.mkdir(exist_ok=True)
     _JOB = (seed, start, rates, n_accounts, catalog, chunk_dir)
     workers = workers if workers is not None else min(n_chunks, os.cpu_count() or 1)
@@ -138,17 +166,29 @@ def seed_company(path: Path, scale: str, seed: int, start: int, rates: dict[str,
     conn.execute("begin")
     conn.executemany(
         'update "transaction" set status = ?, foreignamountremaining = 0, lastmodifieddate = ? where id = ?',
-        [(INVOICE_PAID, ns(at), inv) for inv, at in erp_paid])
-    conn.executemany("insert into sandbox_pending (due_at, kind, ref, payload) values (?, ?, ?, ?)",
-                     [(p.due_at, p.kind, p.ref, orjson.dumps(p.payload, option=orjson.OPT_SORT_KEYS).decode())
-                      for p in sorted(pending, key=lambda p: (p.due_at, p.ref, p.kind))])
+        [(INVOICE_PAID, ns(at), inv) for inv, at in erp_paid],
+    )
+    conn.executemany(
+        "insert into sandbox_pending (due_at, kind, ref, payload) values (?, ?, ?, ?)",
+        [
+            (p.due_at, p.kind, p.ref, orjson.dumps(p.payload, option=orjson.OPT_SORT_KEYS).decode())
+            for p in sorted(pending, key=lambda p: (p.due_at, p.ref, p.kind))
+        ],
+    )
     record_planted(conn, [(p.cls, p.keys, p.planted_at) for p in planted])
     for system, creds in sandbox_credentials(seed).items():
-        conn.executemany("insert into sandbox_credentials (system, name, value) values (?, ?, ?)",
-                         [(system, k, v) for k, v in creds.items()])
+        conn.executemany(
+            "insert into sandbox_credentials (system, name, value) values (?, ?, ?)",
+            [(system, k, v) for k, v in creds.items()],
+        )
     for key, value in {
-        "schema_version": schema.SCHEMA_VERSION, "seed": seed, "scale": scale, "start": start, "now": start,
-        "accounts": n_accounts, "rates": orjson.dumps(rates, option=orjson.OPT_SORT_KEYS).decode(),
+        "schema_version": schema.SCHEMA_VERSION,
+        "seed": seed,
+        "scale": scale,
+        "start": start,
+        "now": start,
+        "accounts": n_accounts,
+        "rates": orjson.dumps(rates, option=orjson.OPT_SORT_KEYS).decode(),
         "counters": orjson.dumps(counters, option=orjson.OPT_SORT_KEYS).decode(),
     }.items():
         set_meta(conn, key, value)
@@ -161,32 +201,43 @@ def seed_company(path: Path, scale: str, seed: int, start: int, rates: dict[str,
     conn.execute("pragma analysis_limit = 1000")
     conn.execute("analyze")
     phases["analyze"] = time.perf_counter() - mark
-    counts = {t: conn.execute(f'select count(*) from "{t}"').fetchone()[0]
-              for t in (*schema.SALESFORCE_TABLES, *schema.STRIPE_TABLES, "events", *schema.NETSUITE_TABLES,
-                        "sandbox_truth", "sandbox_pending")}
+    counts = {
+        t: conn.execute(f'select count(*) from "{t}"').fetchone()[0]
+        for t in (
+            *schema.SALESFORCE_TABLES,
+            *schema.STRIPE_TABLES,
+            "events",
+            *schema.NETSUITE_TABLES,
+            "sandbox_truth",
+            "sandbox_pending",
+        )
+    }
     conn.execute("pragma journal_mode = wal")
     conn.close()
-    for suffix in ("-wal", "-shm"):
-        Path(f"{path}{suffix}").unlink(missing_ok=True)
-    os.replace(tmp, path)
-    for suffix in ("-wal", "-shm"):
-        Path(f"{tmp}{suffix}").unlink(missing_ok=True)
-    return SeedResult(path, time.perf_counter() - began, counts, len(planted), phases)
+    return counts, len(planted), phases
 
 
 _CHUNK_TABLES = (*schema.SALESFORCE_TABLES, *schema.STRIPE_TABLES, *schema.NETSUITE_TABLES)
 
 
-def _absorb(conn: Any, chunk: _Chunk, planted: list[Planted], pending: list[Pending],
-            erp_paid: list[tuple[int, int]], counters: dict[str, int]) -> None:
+def _absorb(
+    conn: Any,
+    chunk: _Chunk,
+    planted: list[Planted],
+    pending: list[Pending],
+    erp_paid: list[tuple[int, int]],
+    counters: dict[str, int],
+) -> None:
     """Copy one chunk's tables into the database (SQLite copies records without decoding) and collect its
     follow-ups."""
     conn.execute("attach database ? as chunk", (str(chunk.path),))
     conn.execute("begin")
     for table in _CHUNK_TABLES:
         conn.execute(f'insert into main."{table}" select * from chunk."{table}"')
-    conn.execute("insert into main.events (id, type, created, object_id, data) "
-                 "select id, type, created, object_id, data from chunk._seed_events order by n")
+    conn.execute(
+        "insert into main.events (id, type, created, object_id, data) "
+        "select id, type, created, object_id, data from chunk._seed_events order by n"
+    )
     conn.execute("commit")
     conn.execute("detach database chunk")
     chunk.path.unlink()

@@ -41,8 +41,15 @@ class _Server(uvicorn.Server):
 
 
 def _config(app: object, host: str, port: int) -> uvicorn.Config:
-    return uvicorn.Config(app, host=host, port=port, log_level="info", access_log=False, lifespan="off",
-                          timeout_graceful_shutdown=2)
+    return uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=False,
+        lifespan="auto",  # emulators may use startup/shutdown hooks
+        timeout_graceful_shutdown=2,
+    )
 
 
 async def serve(directory: Path, host: str, ports: dict[str, int], faults_text: str) -> None:
@@ -76,8 +83,13 @@ async def serve(directory: Path, host: str, ports: dict[str, int], faults_text: 
             await asyncio.gather(*tasks, return_exceptions=True)
             raise SystemExit("a sandbox API failed to start (is its port in use?)")
         await asyncio.sleep(0.05)
-    info = {"pid": os.getpid(), "host": host, "started_at": time.time(), "db": str(db),
-            "apis": {"control": control_url, **urls}}
+    info = {
+        "pid": os.getpid(),
+        "host": host,
+        "started_at": time.time(),
+        "db": str(db),
+        "apis": {"control": control_url, **urls},
+    }
     (directory / INFO_FILE).write_bytes(orjson.dumps(info, option=orjson.OPT_INDENT_2))
     logging.getLogger("uvicorn.error").info("sandbox serving: %s", info["apis"])
     try:

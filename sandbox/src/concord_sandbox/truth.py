@@ -23,8 +23,14 @@ class TruthRecord:
     repaired_by: str | None
 
     def as_json(self) -> dict[str, Any]:
-        return {"instance_id": self.instance_id, "class": self.cls, "keys": self.keys,
-                "planted_at": self.planted_at, "repaired_at": self.repaired_at, "repaired_by": self.repaired_by}
+        return {
+            "instance_id": self.instance_id,
+            "class": self.cls,
+            "keys": self.keys,
+            "planted_at": self.planted_at,
+            "repaired_at": self.repaired_at,
+            "repaired_by": self.repaired_by,
+        }
 
 
 def next_instance_number(conn: sqlite3.Connection) -> int:
@@ -33,7 +39,9 @@ def next_instance_number(conn: sqlite3.Connection) -> int:
     return 1 if row[0] is None else int(row[0][1:]) + 1
 
 
-def record_planted(conn: sqlite3.Connection, planted: list[tuple[str, dict[str, dict[str, list[Any]]], int]]) -> None:
+def record_planted(
+    conn: sqlite3.Connection, planted: list[tuple[str, dict[str, dict[str, list[Any]]], int]]
+) -> None:
     """Insert planted instances (class, keys, planted-at unix time) and index their keys."""
     n = next_instance_number(conn)
     truth_rows, key_rows = [], []
@@ -43,13 +51,18 @@ def record_planted(conn: sqlite3.Connection, planted: list[tuple[str, dict[str, 
         for system, objects in keys.items():
             for obj, values in objects.items():
                 key_rows.extend((system, obj, str(v), iid) for v in values)
-    conn.executemany("insert into sandbox_truth (instance_id, class, keys, planted_at) values (?, ?, ?, ?)",
-                     truth_rows)
-    conn.executemany("insert or ignore into sandbox_truth_key (system, object, key, instance_id) values (?, ?, ?, ?)",
-                     key_rows)
+    conn.executemany(
+        "insert into sandbox_truth (instance_id, class, keys, planted_at) values (?, ?, ?, ?)", truth_rows
+    )
+    conn.executemany(
+        "insert or ignore into sandbox_truth_key (system, object, key, instance_id) values (?, ?, ?, ?)",
+        key_rows,
+    )
 
 
-def list_truth(conn: sqlite3.Connection, cls: str | None = None, open_only: bool = False) -> list[TruthRecord]:
+def list_truth(
+    conn: sqlite3.Connection, cls: str | None = None, open_only: bool = False
+) -> list[TruthRecord]:
     """Every planted instance (optionally of one class, optionally only unrepaired), in planting order."""
     sql = "select instance_id, class, keys, planted_at, repaired_at, repaired_by from sandbox_truth where 1=1"
     args: list[Any] = []
@@ -66,6 +79,7 @@ def instances_touching(conn: sqlite3.Connection, system: str, obj: str, key: obj
     """Ids of unrepaired instances whose keys include (system, object, key)."""
     rows = conn.execute(
         "select k.instance_id from sandbox_truth_key k join sandbox_truth t using (instance_id) "
-        "where k.system = ? and k.object = ? and k.key = ? and t.repaired_at is null", (system, obj, str(key))
+        "where k.system = ? and k.object = ? and k.key = ? and t.repaired_at is null",
+        (system, obj, str(key)),
     ).fetchall()
     return [r[0] for r in rows]

@@ -17,10 +17,24 @@ from concord_sandbox.repair import TouchedKey, reevaluate
 from concord_sandbox.schema import SALESFORCE_TABLES
 from concord_sandbox.store import Store
 
-_SF_READONLY = {"Id", "CreatedDate", "CreatedById", "LastModifiedDate", "LastModifiedById", "SystemModstamp",
-                "IsDeleted", "MasterRecordId", "_deleted_at"}
-_SF_REQUIRED = {"Account": ("Name",), "Contact": ("LastName",), "Opportunity": ("Name", "StageName", "CloseDate"),
-                "OpportunityLineItem": ("OpportunityId",), "Product2": ("Name",)}
+_SF_READONLY = {
+    "Id",
+    "CreatedDate",
+    "CreatedById",
+    "LastModifiedDate",
+    "LastModifiedById",
+    "SystemModstamp",
+    "IsDeleted",
+    "MasterRecordId",
+    "_deleted_at",
+}
+_SF_REQUIRED = {
+    "Account": ("Name",),
+    "Contact": ("LastName",),
+    "Opportunity": ("Name", "StageName", "CloseDate"),
+    "OpportunityLineItem": ("OpportunityId",),
+    "Product2": ("Name",),
+}
 
 
 def _columns(m: Mutation, table: str) -> list[str]:
@@ -29,7 +43,9 @@ def _columns(m: Mutation, table: str) -> list[str]:
 
 def _check_sobject(sobject: str) -> None:
     if sobject not in SALESFORCE_TABLES or sobject == "User":
-        raise InvalidWriteError("salesforce", sobject, "", "sobject", "the sandbox does not accept writes to it")
+        raise InvalidWriteError(
+            "salesforce", sobject, "", "sobject", "the sandbox does not accept writes to it"
+        )
 
 
 def _sf_fields(m: Mutation, sobject: str, record_id: str, fields: dict[str, Any]) -> dict[str, Any]:
@@ -68,8 +84,12 @@ def salesforce_update(store: Store, sobject: str, record_id: str, fields: dict[s
             values["LastModifiedById"] = _integration_user(m)
         m.sf_update(sobject, record_id, values)
         after = m.sf_row(sobject, record_id)
-        reevaluate(conn, _sf_touched(sobject, record_id, before, after), m.now,
-                   f"salesforce update {sobject} {record_id}")
+        reevaluate(
+            conn,
+            _sf_touched(sobject, record_id, before, after),
+            m.now,
+            f"salesforce update {sobject} {record_id}",
+        )
         m.finish()
     assert after is not None
     return after
@@ -87,15 +107,24 @@ def salesforce_create(store: Store, sobject: str, fields: dict[str, Any]) -> str
         record_id = m.sfid(sobject)
         row = {name: None for name in _columns(m, sobject)}
         row.update(values)
-        row.update({"Id": record_id, "IsDeleted": 0, "CreatedDate": m.sf_now, "LastModifiedDate": m.sf_now,
-                    "SystemModstamp": m.sf_now})
+        row.update(
+            {
+                "Id": record_id,
+                "IsDeleted": 0,
+                "CreatedDate": m.sf_now,
+                "LastModifiedDate": m.sf_now,
+                "SystemModstamp": m.sf_now,
+            }
+        )
         if "CreatedById" in row:
             row["CreatedById"] = row["LastModifiedById"] = _integration_user(m)
         if sobject == "Opportunity":
             row["IsClosed"] = 1 if str(row.get("StageName", "")).startswith("Closed") else 0
             row["IsWon"] = 1 if row.get("StageName") == "Closed Won" else 0
         m.sf_insert(sobject, row)
-        reevaluate(conn, _sf_touched(sobject, record_id, row), m.now, f"salesforce create {sobject} {record_id}")
+        reevaluate(
+            conn, _sf_touched(sobject, record_id, row), m.now, f"salesforce create {sobject} {record_id}"
+        )
         m.finish()
     return record_id
 
@@ -109,7 +138,9 @@ def salesforce_delete(store: Store, sobject: str, record_id: str) -> None:
         if row is None or row["IsDeleted"]:
             raise RecordNotFoundError("salesforce", sobject, record_id)
         m.sf_update(sobject, record_id, {"IsDeleted": 1, "_deleted_at": m.sf_now})
-        reevaluate(conn, _sf_touched(sobject, record_id, row), m.now, f"salesforce delete {sobject} {record_id}")
+        reevaluate(
+            conn, _sf_touched(sobject, record_id, row), m.now, f"salesforce delete {sobject} {record_id}"
+        )
         m.finish()
 
 
@@ -127,11 +158,16 @@ def salesforce_merge(store: Store, sobject: str, master_id: str, loser_ids: list
             loser = m.sf_row(sobject, loser_id)
             if loser is None or loser["IsDeleted"]:
                 raise RecordNotFoundError("salesforce", sobject, loser_id)
-            m.sf_update(sobject, loser_id, {"IsDeleted": 1, "_deleted_at": m.sf_now, "MasterRecordId": master_id})
+            m.sf_update(
+                sobject, loser_id, {"IsDeleted": 1, "_deleted_at": m.sf_now, "MasterRecordId": master_id}
+            )
             if sobject == "Account":
                 for child in ("Contact", "Opportunity"):
-                    conn.execute(f'update "{child}" set AccountId = ?, LastModifiedDate = ?, SystemModstamp = ? '
-                                 "where AccountId = ? and IsDeleted = 0", (master_id, m.sf_now, m.sf_now, loser_id))
+                    conn.execute(
+                        f'update "{child}" set AccountId = ?, LastModifiedDate = ?, SystemModstamp = ? '
+                        "where AccountId = ? and IsDeleted = 0",
+                        (master_id, m.sf_now, m.sf_now, loser_id),
+                    )
             touched.append(("salesforce", sobject, loser_id))
         reevaluate(conn, touched, m.now, f"salesforce merge {sobject} into {master_id}")
         m.finish()
@@ -141,7 +177,15 @@ def _integration_user(m: Mutation) -> str:
     return m.conn.execute('select Id from "User" order by Id limit 1').fetchone()[0]
 
 
-_STRIPE_WRITABLE = {"customers", "subscriptions", "invoices", "products", "prices", "payment_intents", "charges"}
+_STRIPE_WRITABLE = {
+    "customers",
+    "subscriptions",
+    "invoices",
+    "products",
+    "prices",
+    "payment_intents",
+    "charges",
+}
 _STRIPE_FIXED = {"id", "object", "created", "livemode", "deleted"}
 
 
@@ -151,7 +195,9 @@ def stripe_update(store: Store, resource: str, object_id: str, changes: dict[str
     Appends `<object>.updated` with `previous_attributes`; returns the new document.
     """
     if resource not in _STRIPE_WRITABLE:
-        raise InvalidWriteError("stripe", resource, object_id, "resource", "the sandbox does not accept updates")
+        raise InvalidWriteError(
+            "stripe", resource, object_id, "resource", "the sandbox does not accept updates"
+        )
     with store.transaction() as conn:
         m = Mutation(conn, store.now())
         doc = m.stripe_doc(resource, object_id)
@@ -170,8 +216,11 @@ def stripe_update(store: Store, resource: str, object_id: str, changes: dict[str
                     else:
                         new_meta[k] = str(v)
                 if new_meta != old_meta:
-                    previous["metadata"] = {k: old_meta.get(k) for k in set(old_meta) | set(new_meta)
-                                            if old_meta.get(k) != new_meta.get(k)}
+                    previous["metadata"] = {
+                        k: old_meta.get(k)
+                        for k in set(old_meta) | set(new_meta)
+                        if old_meta.get(k) != new_meta.get(k)
+                    }
                     doc["metadata"] = new_meta
             elif doc[name] != value:
                 previous[name] = doc[name]
@@ -183,8 +232,10 @@ def stripe_update(store: Store, resource: str, object_id: str, changes: dict[str
             m.event(f"{m.event_prefix(doc)}.updated", doc, previous)
             if resource == "customers":
                 old_sf = (previous.get("metadata") or {}).get("salesforce_account_id")
-                touched += [("salesforce", "Account", old_sf),
-                            ("salesforce", "Account", doc["metadata"].get("salesforce_account_id"))]
+                touched += [
+                    ("salesforce", "Account", old_sf),
+                    ("salesforce", "Account", doc["metadata"].get("salesforce_account_id")),
+                ]
             reevaluate(conn, touched, m.now, f"stripe update {resource} {object_id}")
         m.finish()
     return doc
@@ -196,16 +247,44 @@ def _period_end(doc: dict[str, Any]) -> int | None:
     return doc["items"]["data"][0]["current_period_end"]
 
 
-_NS_TYPES = {"customer": ("customer", None, "customer"),
-             "invoice": ("transaction", "CustInvc", "invoice"),
-             "customerPayment": ("transaction", "CustPymt", "customerpayment")}
-_NS_CUSTOMER_FIELDS = {"entityid", "companyname", "email", "phone", "subsidiary", "currency", "parent", "terms",
-                       "custentity_sf_account_id", "isinactive", "externalid"}
-_NS_TXN_FIELDS = {"entity", "subsidiary", "currency", "trandate", "duedate", "memo", "tranid", "taxtotal",
-                  "foreigntotal", "externalid", "lines", "payment", "apply"}
+_NS_TYPES = {
+    "customer": ("customer", None, "customer"),
+    "invoice": ("transaction", "CustInvc", "invoice"),
+    "customerPayment": ("transaction", "CustPymt", "customerpayment"),
+}
+_NS_CUSTOMER_FIELDS = {
+    "entityid",
+    "companyname",
+    "email",
+    "phone",
+    "subsidiary",
+    "currency",
+    "parent",
+    "terms",
+    "custentity_sf_account_id",
+    "isinactive",
+    "externalid",
+}
+_NS_TXN_FIELDS = {
+    "entity",
+    "subsidiary",
+    "currency",
+    "trandate",
+    "duedate",
+    "memo",
+    "tranid",
+    "taxtotal",
+    "foreigntotal",
+    "externalid",
+    "lines",
+    "payment",
+    "apply",
+}
 
 
-def netsuite_upsert(store: Store, record_type: str, externalid: str, fields: dict[str, Any]) -> tuple[int, bool]:
+def netsuite_upsert(
+    store: Store, record_type: str, externalid: str, fields: dict[str, Any]
+) -> tuple[int, bool]:
     """`eid:` upsert of a customer, invoice or customerPayment; returns (internal id, created?)."""
     table, txn_type, _ = _ns_type(record_type)
     with store.transaction() as conn:
@@ -218,21 +297,31 @@ def netsuite_upsert(store: Store, record_type: str, externalid: str, fields: dic
         else:
             ns_id = existing["id"]
             _ns_apply(m, record_type, existing, fields)
-        reevaluate(conn, _ns_touched(m, record_type, ns_id, existing), m.now,
-                   f"netsuite upsert {record_type} eid:{externalid}")
+        reevaluate(
+            conn,
+            _ns_touched(m, record_type, ns_id, existing),
+            m.now,
+            f"netsuite upsert {record_type} eid:{externalid}",
+        )
         m.finish()
     return ns_id, existing is None
 
 
-def netsuite_update(store: Store, record_type: str, internal_id: int, fields: dict[str, Any]) -> dict[str, Any]:
+def netsuite_update(
+    store: Store, record_type: str, internal_id: int, fields: dict[str, Any]
+) -> dict[str, Any]:
     """Update a customer, invoice or customerPayment by internal id; returns the updated row."""
     table, txn_type, _ = _ns_type(record_type)
     with store.transaction() as conn:
         m = Mutation(conn, store.now())
         existing = _ns_existing(m, record_type, table, txn_type, internal_id)
         _ns_apply(m, record_type, existing, fields)
-        reevaluate(conn, _ns_touched(m, record_type, internal_id, existing), m.now,
-                   f"netsuite update {record_type} {internal_id}")
+        reevaluate(
+            conn,
+            _ns_touched(m, record_type, internal_id, existing),
+            m.now,
+            f"netsuite update {record_type} {internal_id}",
+        )
         m.finish()
         row = m.ns_row(table, "id = ?", internal_id)
     assert row is not None
@@ -246,8 +335,13 @@ def netsuite_delete(store: Store, record_type: str, internal_id: int) -> None:
         m = Mutation(conn, store.now())
         existing = _ns_existing(m, record_type, table, txn_type, internal_id)
         touched = _ns_touched(m, record_type, internal_id, existing)
-        m.ns_delete(table, type_name, internal_id, existing.get("entityid") or existing.get("tranid"),
-                    existing.get("externalid"))
+        m.ns_delete(
+            table,
+            type_name,
+            internal_id,
+            existing.get("entityid") or existing.get("tranid"),
+            existing.get("externalid"),
+        )
         if record_type == "customerPayment":
             for inv_id in _applied_invoices(touched):
                 _refresh_invoice_status(m, inv_id)
@@ -257,12 +351,15 @@ def netsuite_delete(store: Store, record_type: str, internal_id: int) -> None:
 
 def _ns_type(record_type: str) -> tuple[str, str | None, str]:
     if record_type not in _NS_TYPES:
-        raise InvalidWriteError("netsuite", record_type, "", "record type", "expected customer, invoice or "
-                                "customerPayment")
+        raise InvalidWriteError(
+            "netsuite", record_type, "", "record type", "expected customer, invoice or customerPayment"
+        )
     return _NS_TYPES[record_type]
 
 
-def _ns_existing(m: Mutation, record_type: str, table: str, txn_type: str | None, internal_id: int) -> dict[str, Any]:
+def _ns_existing(
+    m: Mutation, record_type: str, table: str, txn_type: str | None, internal_id: int
+) -> dict[str, Any]:
     where = "id = ?" + (" and type = ?" if txn_type else "")
     row = m.ns_row(table, where, *((internal_id, txn_type) if txn_type else (internal_id,)))
     if row is None:
@@ -281,40 +378,78 @@ def _ns_create(m: Mutation, record_type: str, fields: dict[str, Any]) -> int:
     if record_type == "customer":
         _check_fields(record_type, key, fields, _NS_CUSTOMER_FIELDS)
         if not fields.get("companyname"):
-            raise InvalidWriteError("netsuite", record_type, str(key), "companyname", "required field missing")
+            raise InvalidWriteError(
+                "netsuite", record_type, str(key), "companyname", "required field missing"
+            )
         subsidiary = int(fields.get("subsidiary") or 2)
         sub = m.ns_row("subsidiary", "id = ?", subsidiary)
         if sub is None:
-            raise InvalidWriteError("netsuite", record_type, str(key), "subsidiary", f"no subsidiary {subsidiary}")
+            raise InvalidWriteError(
+                "netsuite", record_type, str(key), "subsidiary", f"no subsidiary {subsidiary}"
+            )
         ns_id = m.ns_id("entity")
-        m.ns_insert("customer", {
-            "id": ns_id, "entityid": fields.get("entityid") or f"CUST{ns_id:07d}",
-            "companyname": fields["companyname"], "email": fields.get("email"), "phone": fields.get("phone"),
-            "subsidiary": subsidiary, "currency": int(fields.get("currency") or sub["currency"]),
-            "parent": fields.get("parent"), "terms": fields.get("terms"), "externalid": key,
-            "custentity_sf_account_id": fields.get("custentity_sf_account_id"),
-            "isinactive": fields.get("isinactive", "F"), "datecreated": m.ns_now, "lastmodifieddate": m.ns_now})
+        m.ns_insert(
+            "customer",
+            {
+                "id": ns_id,
+                "entityid": fields.get("entityid") or f"CUST{ns_id:07d}",
+                "companyname": fields["companyname"],
+                "email": fields.get("email"),
+                "phone": fields.get("phone"),
+                "subsidiary": subsidiary,
+                "currency": int(fields.get("currency") or sub["currency"]),
+                "parent": fields.get("parent"),
+                "terms": fields.get("terms"),
+                "externalid": key,
+                "custentity_sf_account_id": fields.get("custentity_sf_account_id"),
+                "isinactive": fields.get("isinactive", "F"),
+                "datecreated": m.ns_now,
+                "lastmodifieddate": m.ns_now,
+            },
+        )
         return ns_id
     _check_fields(record_type, key, fields, _NS_TXN_FIELDS)
     entity = m.ns_row("customer", "id = ?", fields.get("entity"))
     if entity is None:
-        raise InvalidWriteError("netsuite", record_type, str(key), "entity", f"no customer {fields.get('entity')}")
+        raise InvalidWriteError(
+            "netsuite", record_type, str(key), "entity", f"no customer {fields.get('entity')}"
+        )
     ns_id = m.ns_id("transaction")
     is_invoice = record_type == "invoice"
     prefix = "INV" if is_invoice else "PYMT"
     trandate = fields.get("trandate") or m.ns_now[:10]
-    m.ns_insert("transaction", {
-        "id": ns_id, "tranid": fields.get("tranid") or f"{prefix}{ns_id:08d}",
-        "type": "CustInvc" if is_invoice else "CustPymt", "recordtype": _NS_TYPES[record_type][2],
-        "entity": entity["id"], "subsidiary": int(fields.get("subsidiary") or entity["subsidiary"]),
-        "currency": int(fields.get("currency") or entity["currency"]), "exchangerate": None, "foreigntotal": 0.0,
-        "taxtotal": None, "foreignamountremaining": None, "status": INVOICE_OPEN if is_invoice else PAYMENT_DEPOSITED,
-        "trandate": trandate, "duedate": fields.get("duedate"), "memo": fields.get("memo"), "externalid": key,
-        "voided": "F", "createddate": m.ns_now, "lastmodifieddate": m.ns_now})
+    m.ns_insert(
+        "transaction",
+        {
+            "id": ns_id,
+            "tranid": fields.get("tranid") or f"{prefix}{ns_id:08d}",
+            "type": "CustInvc" if is_invoice else "CustPymt",
+            "recordtype": _NS_TYPES[record_type][2],
+            "entity": entity["id"],
+            "subsidiary": int(fields.get("subsidiary") or entity["subsidiary"]),
+            "currency": int(fields.get("currency") or entity["currency"]),
+            "exchangerate": None,
+            "foreigntotal": 0.0,
+            "taxtotal": None,
+            "foreignamountremaining": None,
+            "status": INVOICE_OPEN if is_invoice else PAYMENT_DEPOSITED,
+            "trandate": trandate,
+            "duedate": fields.get("duedate"),
+            "memo": fields.get("memo"),
+            "externalid": key,
+            "voided": "F",
+            "createddate": m.ns_now,
+            "lastmodifieddate": m.ns_now,
+        },
+    )
     row = m.ns_row("transaction", "id = ?", ns_id)
     assert row is not None
-    rest = {k: v for k, v in fields.items() if k not in ("entity", "subsidiary", "currency", "trandate", "duedate",
-                                                         "memo", "tranid", "externalid")}
+    rest = {
+        k: v
+        for k, v in fields.items()
+        if k
+        not in ("entity", "subsidiary", "currency", "trandate", "duedate", "memo", "tranid", "externalid")
+    }
     _ns_apply(m, record_type, row, rest)
     return ns_id
 
@@ -338,11 +473,24 @@ def _ns_apply(m: Mutation, record_type: str, row: dict[str, Any], fields: dict[s
                 rate = float(line.get("rate", line.get("amount", 0.0)))
                 amount = float(line.get("amount", qty * rate))
                 total += amount
-                m.ns_insert("transactionline", {
-                    "transaction": ns_id, "id": n, "linesequencenumber": n, "item": line.get("item"),
-                    "memo": line.get("memo"), "quantity": qty, "rate": rate, "foreignamount": amount,
-                    "subsidiary": plain.get("subsidiary", row["subsidiary"]), "mainline": "F"})
-            plain.setdefault("foreigntotal", round(total + float(plain.get("taxtotal", row["taxtotal"] or 0)), 2))
+                m.ns_insert(
+                    "transactionline",
+                    {
+                        "transaction": ns_id,
+                        "id": n,
+                        "linesequencenumber": n,
+                        "item": line.get("item"),
+                        "memo": line.get("memo"),
+                        "quantity": qty,
+                        "rate": rate,
+                        "foreignamount": amount,
+                        "subsidiary": plain.get("subsidiary", row["subsidiary"]),
+                        "mainline": "F",
+                    },
+                )
+            plain.setdefault(
+                "foreigntotal", round(total + float(plain.get("taxtotal", row["taxtotal"] or 0)), 2)
+            )
         m.ns_update("transaction", ns_id, plain)
         _refresh_invoice_status(m, ns_id)
         return
@@ -354,10 +502,14 @@ def _ns_apply(m: Mutation, record_type: str, row: dict[str, Any], fields: dict[s
         invoice = m.ns_row("transaction", "id = ? and type = 'CustInvc'", inv_id)
         if invoice is None:
             raise InvalidWriteError("netsuite", record_type, str(ns_id), "apply", f"no invoice {inv_id}")
-        amount = float(application.get("amount", invoice["foreignamountremaining"] or invoice["foreigntotal"]))
-        m.conn.execute("insert or replace into previoustransactionlink (previousdoc, nextdoc, linktype, "
-                       "foreignamount, lastmodifieddate) values (?, ?, 'Payment', ?, ?)",
-                       (inv_id, ns_id, amount, m.ns_now))
+        amount = float(
+            application.get("amount", invoice["foreignamountremaining"] or invoice["foreigntotal"])
+        )
+        m.conn.execute(
+            "insert or replace into previoustransactionlink (previousdoc, nextdoc, linktype, "
+            "foreignamount, lastmodifieddate) values (?, ?, 'Payment', ?, ?)",
+            (inv_id, ns_id, amount, m.ns_now),
+        )
         _refresh_invoice_status(m, inv_id)
 
 
@@ -366,8 +518,9 @@ def _refresh_invoice_status(m: Mutation, inv_id: int) -> None:
     invoice = m.ns_row("transaction", "id = ? and type = 'CustInvc'", inv_id)
     if invoice is None:
         return
-    applied = m.conn.execute("select coalesce(sum(foreignamount), 0) from previoustransactionlink "
-                             "where previousdoc = ?", (inv_id,)).fetchone()[0]
+    applied = m.conn.execute(
+        "select coalesce(sum(foreignamount), 0) from previoustransactionlink where previousdoc = ?", (inv_id,)
+    ).fetchone()[0]
     remaining = max(0.0, round((invoice["foreigntotal"] or 0.0) - applied, 2))
     status = INVOICE_PAID if remaining <= 0.005 else INVOICE_OPEN
     if (remaining, status) != (invoice["foreignamountremaining"], invoice["status"]):
@@ -378,7 +531,9 @@ def _ns_touched(m: Mutation, record_type: str, ns_id: int, before: dict[str, Any
     table = _NS_TYPES[record_type][0]
     after = m.ns_row(table, "id = ?", ns_id)
     touched: list[TouchedKey] = [("netsuite", table, ns_id)]
-    stripe_table = {"customer": "customers", "invoice": "invoices", "customerPayment": "payment_intents"}[record_type]
+    stripe_table = {"customer": "customers", "invoice": "invoices", "customerPayment": "payment_intents"}[
+        record_type
+    ]
     for row in (before, after):
         if row is not None:
             touched.append(("stripe", stripe_table, row.get("externalid")))

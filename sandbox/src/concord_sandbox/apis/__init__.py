@@ -8,6 +8,9 @@ An emulator is a module `concord_sandbox.apis.<name>` (name one of `API_NAMES`) 
 * `tap_config(base_url: str, credentials: dict[str, str]) -> dict` — a ready config for its tap;
 * optionally `HEALTH_PATH: str` (default "/"), which `status` requests: any HTTP answer below 500 is healthy.
 
+`CONCORD_SANDBOX_API_MODULES="stripe=my.module,…"` serves another module in place of the built-in one (an
+alternative emulator, or a stand-in in tests).
+
 Default ports: control 8700, salesforce 8701, stripe 8702, netsuite 8703; override with
 `CONCORD_SANDBOX_<NAME>_PORT` or `concord sandbox serve --<name>-port`; the host with `CONCORD_SANDBOX_HOST`.
 """
@@ -28,10 +31,16 @@ def load_api(name: str) -> ModuleType | None:
     """The emulator module for `name`, or None when it has not been built."""
     if name not in API_NAMES:
         raise ValueError(f"unknown API {name!r}")
+    overrides = dict(
+        part.split("=", 1)
+        for part in os.environ.get("CONCORD_SANDBOX_API_MODULES", "").split(",")
+        if "=" in part
+    )
+    module_name = overrides.get(name, f"concord_sandbox.apis.{name}")
     try:
-        return importlib.import_module(f"concord_sandbox.apis.{name}")
+        return importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
-        if exc.name == f"concord_sandbox.apis.{name}":
+        if exc.name == module_name and name not in overrides:
             return None
         raise
 
