@@ -10,6 +10,17 @@ from tap_stripe.schemas import build_schema
 _COMMON = "object:str created:int livemode:bool metadata:obj"
 
 
+def complete_embedded(stream: StripeStream, obj: dict[str, Any], field: str, path: str,
+                      params: dict[str, Any]) -> dict[str, Any]:
+    """Fill an embedded list the API cut at 10 (`has_more`) by paging `path` after its last element."""
+    embedded = obj.get(field)
+    if isinstance(embedded, dict) and embedded.get("has_more") and embedded.get("data"):
+        data = list(embedded["data"])
+        data.extend(stream.pages(path, {**params, "starting_after": data[-1]["id"]}))
+        obj[field] = {**embedded, "data": data, "has_more": False}
+    return obj
+
+
 class CustomersStream(StripeStream):
     name = "customers"
     path = "/v1/customers"
@@ -47,6 +58,8 @@ class PricesStream(StripeStream):
 
 
 class SubscriptionsStream(StripeStream):
+    """Subscriptions with all their items: past 10, `/v1/subscription_items?subscription=…` pages the rest."""
+
     name = "subscriptions"
     path = "/v1/subscriptions"
     object_name = "subscription"
@@ -59,6 +72,10 @@ class SubscriptionsStream(StripeStream):
         "discounts:arr ended_at:int invoice_settings:obj items:obj latest_invoice:str start_date:int "
         "status:str trial_end:int trial_start:int"
     )
+
+
+    def complete(self, obj: dict[str, Any]) -> dict[str, Any]:
+        return complete_embedded(self, obj, "items", "/v1/subscription_items", {"subscription": obj["id"]})
 
 
 class InvoicesStream(StripeStream):
@@ -87,12 +104,7 @@ class InvoicesStream(StripeStream):
     )
 
     def complete(self, obj: dict[str, Any]) -> dict[str, Any]:
-        lines = obj.get("lines")
-        if isinstance(lines, dict) and lines.get("has_more") and lines.get("data"):
-            data = list(lines["data"])
-            data.extend(self.pages(f"/v1/invoices/{obj['id']}/lines", {"starting_after": data[-1]["id"]}))
-            obj["lines"] = {**lines, "data": data, "has_more": False}
-        return obj
+        return complete_embedded(self, obj, "lines", f"/v1/invoices/{obj['id']}/lines", {})
 
 
 class PaymentIntentsStream(StripeStream):

@@ -171,16 +171,22 @@ def strip(record: dict[str, Any]) -> dict[str, Any]:
 
 def add_invoice_lines(db: Path, invoice_id: str, total: int) -> list[str]:
     """Give an invoice `total` lines (copies of its first, with new ids); returns the line ids in order."""
+    return add_embedded(db, "invoices", invoice_id, "lines", total)
+
+
+def add_embedded(db: Path, table: str, object_id: str, field: str, total: int) -> list[str]:
+    """Give an object's embedded list (`lines`, `items`) `total` elements, copies of its first with new ids."""
     conn = sqlite3.connect(db, isolation_level=None)
     try:
-        doc = orjson.loads(conn.execute("select data from invoices where id = ?", (invoice_id,)).fetchone()[0])
-        first = doc["lines"]["data"][0]
-        lines = [{**first, "id": f"il_test{n:04d}{invoice_id[3:12]}"} for n in range(total)]
-        doc["lines"] = {**doc["lines"], "data": lines, "total_count": total}
-        conn.execute("update invoices set data = ? where id = ?", (orjson.dumps(doc).decode(), invoice_id))
+        doc = orjson.loads(conn.execute(f"select data from {table} where id = ?", (object_id,)).fetchone()[0])
+        first = doc[field]["data"][0]
+        prefix = first["id"].partition("_")[0]
+        elements = [{**first, "id": f"{prefix}_test{n:04d}{object_id[-10:]}"} for n in range(total)]
+        doc[field] = {**doc[field], "data": elements, "total_count": total}
+        conn.execute(f"update {table} set data = ? where id = ?", (orjson.dumps(doc).decode(), object_id))
     finally:
         conn.close()
-    return [line["id"] for line in lines]
+    return [element["id"] for element in elements]
 
 
 def set_clock(db: Path, now: int) -> None:

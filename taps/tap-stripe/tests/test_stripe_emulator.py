@@ -9,7 +9,17 @@ from typing import Any
 
 import httpx
 import pytest
-from stripe_support import SECRET_KEY, Emulator, add_invoice_lines, clock, query, running, set_clock
+from stripe_support import (
+    SECRET_KEY,
+    Emulator,
+    add_embedded,
+    add_invoice_lines,
+    clock,
+    query,
+    run_tap,
+    running,
+    set_clock,
+)
 
 pytestmark = pytest.mark.xdist_group("stripe_emulator")
 AUTH = {"Authorization": f"Bearer {SECRET_KEY}"}
@@ -132,6 +142,25 @@ def test_invoice_lines_beyond_ten_page_through_lines_endpoint(private_sandbox: P
         path = f"/v1/invoices/{invoice_id}/lines"
         assert walk(emulator, path, {"limit": 7}, "starting_after") == line_ids
         assert walk(emulator, path, {"limit": 4, "ending_before": line_ids[-1]}, "ending_before") == line_ids[-2::-1]
+
+
+def test_subscription_items_beyond_ten_page_and_the_tap_reassembles_lines_and_items(private_sandbox: Path) -> None:
+    sub_id = query(private_sandbox, "select id from subscriptions order by created desc limit 1")[0][0]
+    invoice_id = query(private_sandbox, "select id from invoices order by created desc limit 1")[0][0]
+    item_ids = add_embedded(private_sandbox, "subscriptions", sub_id, "items", 14)
+    line_ids = add_invoice_lines(private_sandbox, invoice_id, 31)
+    with running(private_sandbox) as emulator:
+        embedded = get(emulator, f"/v1/subscriptions/{sub_id}").json()["items"]
+        assert embedded["has_more"] is True and len(embedded["data"]) == 10
+        assert walk(emulator, "/v1/subscription_items", {"subscription": sub_id, "limit": 4},
+                    "starting_after") == item_ids
+        missing = get(emulator, "/v1/subscription_items")
+        assert missing.status_code == 400 and missing.json()["error"]["param"] == "subscription"
+        synced = run_tap(emulator.config(streams=["subscriptions", "invoices"], page_size=6))
+    records = {(m["stream"], m["record"]["id"]): m["record"] for m in synced.records}
+    assert [i["id"] for i in records[("subscriptions", sub_id)]["items"]["data"]] == item_ids
+    assert [x["id"] for x in records[("invoices", invoice_id)]["lines"]["data"]] == line_ids
+    assert not records[("invoices", invoice_id)]["lines"]["has_more"]
 
 
 def test_rate_limit_answers_429_with_retry_after(private_sandbox: Path) -> None:

@@ -43,6 +43,7 @@ def create_app(store: Store, faults: Any = None, *, rate_limit: float | None = N
         _route(ep, "/v1/events", {"GET": ep.list_events}),
         _route(ep, "/v1/events/{id:str}", {"GET": ep.retrieve_event}),
         _route(ep, "/v1/invoices/{id:str}/lines", {"GET": ep.invoice_lines}),
+        _route(ep, "/v1/subscription_items", {"GET": ep.subscription_items}),
         _route(ep, "/v1/customers", {"GET": ep.list_resource, "POST": ep.create_customer}),
         _route(ep, "/v1/customers/{id:str}",
                {"GET": ep.retrieve, "POST": ep.update_customer, "DELETE": ep.delete_customer}),

@@ -140,20 +140,18 @@ class StripeEndpoint:
         row = self.reader().execute("select data from invoices where id = ?", (invoice_id,)).fetchone()
         if row is None:
             raise no_such_object("invoice", invoice_id, "invoice")
-        lines: list[dict[str, Any]] = orjson.loads(row[0])["lines"]["data"]
-        query = parse_list_query(params)
-        ids = [line["id"] for line in lines]
-        cursor = query.starting_after or query.ending_before
-        if cursor and cursor not in ids:
-            raise invalid_request(f"No such line item: '{cursor}'", param="starting_after" if query.starting_after
-                                  else "ending_before", code="resource_missing", status=404)
-        if query.ending_before:
-            end = ids.index(query.ending_before)
-            chunk, has_more = lines[max(0, end - query.limit):end], end - query.limit > 0
-        else:
-            begin = ids.index(query.starting_after) + 1 if query.starting_after else 0
-            chunk, has_more = lines[begin:begin + query.limit], begin + query.limit < len(lines)
-        return 200, list_body([orjson.dumps(line) for line in chunk], has_more, f"/v1/invoices/{invoice_id}/lines")
+        lines = orjson.loads(row[0])["lines"]["data"]
+        return 200, _embedded_page(lines, params, "line item", f"/v1/invoices/{invoice_id}/lines")
+
+    async def subscription_items(self, request: Request, params: dict[str, Any]) -> tuple[int, bytes]:
+        subscription_id = params.pop("subscription", None)
+        if not isinstance(subscription_id, str):
+            raise invalid_request("Missing required param: subscription.", param="subscription")
+        row = self.reader().execute("select data from subscriptions where id = ?", (subscription_id,)).fetchone()
+        if row is None:
+            raise no_such_object("subscription", subscription_id, "subscription")
+        items = orjson.loads(row[0])["items"]["data"]
+        return 200, _embedded_page(items, params, "subscription item", "/v1/subscription_items")
 
     async def list_events(self, request: Request, params: dict[str, Any]) -> tuple[int, bytes]:
         query = parse_list_query(params)
@@ -215,6 +213,23 @@ class StripeEndpoint:
     async def cancel_subscription(self, request: Request, params: dict[str, Any]) -> tuple[int, bytes]:
         sid = request.path_params["id"]
         return await self._write(request, params, lambda: writes.cancel_subscription(self.store, sid))
+
+
+def _embedded_page(items: list[dict[str, Any]], params: dict[str, Any], obj: str, url: str) -> bytes:
+    """One page of a list kept inside its parent document (in the parent's order), with Stripe's cursors."""
+    query = parse_list_query(params)
+    ids = [item["id"] for item in items]
+    cursor = query.starting_after or query.ending_before
+    if cursor and cursor not in ids:
+        raise invalid_request(f"No such {obj}: '{cursor}'", code="resource_missing", status=404,
+                              param="starting_after" if query.starting_after else "ending_before")
+    if query.ending_before:
+        end = ids.index(query.ending_before)
+        chunk, has_more = items[max(0, end - query.limit):end], end - query.limit > 0
+    else:
+        begin = ids.index(query.starting_after) + 1 if query.starting_after else 0
+        chunk, has_more = items[begin:begin + query.limit], begin + query.limit < len(items)
+    return list_body([orjson.dumps(item) for item in chunk], has_more, url)
 
 
 class _Replayed(Exception):

@@ -15,7 +15,8 @@ from concord_sandbox.apis.stripe.errors import invalid_request
 from concord_sandbox.apis.stripe.resources import TABLE_BY_PREFIX
 
 EMBEDDED_LIST_LIMIT = 10
-_LINE_MARK = b'"object":"line_item"'
+EMBEDDED_LISTS = ("lines", "items")  # invoice lines, subscription items
+_ITEM_MARKS = (b'"object":"line_item"', b'"object":"subscription_item"')
 
 
 def list_body(docs: list[bytes], has_more: bool, url: str) -> bytes:
@@ -25,16 +26,18 @@ def list_body(docs: list[bytes], has_more: bool, url: str) -> bytes:
 
 
 def truncate_embedded_lines(doc: dict[str, Any]) -> dict[str, Any]:
-    """Keep the first 10 embedded invoice lines, flagging `has_more` (the rest come from `/lines`)."""
-    lines = doc.get("lines")
-    if isinstance(lines, dict) and len(lines.get("data", ())) > EMBEDDED_LIST_LIMIT:
-        doc["lines"] = {**lines, "data": lines["data"][:EMBEDDED_LIST_LIMIT], "has_more": True}
+    """Keep the first 10 embedded invoice lines / subscription items, flagging `has_more` (the rest come from
+    `/v1/invoices/{id}/lines` and `/v1/subscription_items?subscription=…`)."""
+    for name in EMBEDDED_LISTS:
+        embedded = doc.get(name)
+        if isinstance(embedded, dict) and len(embedded.get("data", ())) > EMBEDDED_LIST_LIMIT:
+            doc[name] = {**embedded, "data": embedded["data"][:EMBEDDED_LIST_LIMIT], "has_more": True}
     return doc
 
 
 def needs_parsing(raw: bytes, expand: list[str]) -> bool:
     """Whether a stored document must be parsed before it is returned."""
-    return bool(expand) or raw.count(_LINE_MARK) > EMBEDDED_LIST_LIMIT
+    return bool(expand) or any(raw.count(mark) > EMBEDDED_LIST_LIMIT for mark in _ITEM_MARKS)
 
 
 def prepare(raw: bytes, expand: list[str], conn: sqlite3.Connection) -> bytes:
