@@ -28,8 +28,11 @@ class DbtResult:
 
 
 def project_dir() -> Path:
-    """The dbt project folder (`dbt_project/` at the repository root)."""
-    return project_root() / "dbt_project"
+    """The dbt project folder: `dbt_project/` in the project root, else beside this checkout's `src/`."""
+    candidate = project_root() / "dbt_project"
+    if candidate.is_dir():
+        return candidate
+    return Path(__file__).resolve().parents[3] / "dbt_project"
 
 
 def dbt_executable() -> str:
