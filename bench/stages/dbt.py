@@ -68,12 +68,12 @@ def full_build(ctx: Context) -> Sample:
 
 @stage("dbt.incremental_build", group="dbt", unit="builds", repeats=1, warmup=0)
 def incremental_build(ctx: Context) -> Sample:
-    """`concord transform build` after a full build, `sandbox advance --hours 1` and a sync."""
+    """`concord transform build --hourly` after a full build, `sandbox advance --hours 1` and a sync."""
     with _synced(ctx, "dbt_incremental") as env:
         _timed_build(env, "--full-refresh")
         _concord(env, "sandbox", "advance", "--hours", "1")
         _concord(env, "sync")
-        return Sample(_timed_build(env), items=1)
+        return Sample(_timed_build(env, "--hourly"), items=1)
 
 
 ratio("dbt incremental vs full build", "dbt.incremental_build", "dbt.full_build", kind="time", goal="<= 0.10")

@@ -11,17 +11,15 @@ app = typer.Typer(help="Build the dbt project (staging → intermediate → mart
 def build(
     select: str = typer.Option(None, "--select", "-s", help="dbt node selection (default: everything)."),
     full_refresh: bool = typer.Option(False, "--full-refresh", help="Rebuild incremental models from scratch."),
+    hourly: bool = typer.Option(
+        False, "--hourly", help="Scheduled run: skip unit tests, and seeds whose files did not change."
+    ),
     threads: int = typer.Option(4, "--threads", help="dbt threads."),
 ) -> None:
     """`dbt build`: seeds, models and their tests; fails when a model or an error-severity test fails."""
-    from concord.transform.runner import run_dbt
+    from concord.transform.runner import build as run_build
 
-    args = ["build"]
-    if select:
-        args += ["--select", select]
-    if full_refresh:
-        args.append("--full-refresh")
-    result = run_dbt(args, threads=threads, echo=True)
+    result = run_build(select=select, full_refresh=full_refresh, hourly=hourly, threads=threads, echo=True)
     typer.echo(f"dbt build finished in {result.seconds:.1f} s")
 
 

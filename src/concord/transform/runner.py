@@ -41,6 +41,12 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
+def target_dir(url: str) -> Path:
+    """dbt's target folder for the database at `url`: one per database, so two builds at once (tests, CLI)
+    never share partial-parse or run files."""
+    return state_dir() / "dbt" / profile_env(url)["CONCORD_DBT_DBNAME"]
+
+
 def run_dbt(
     args: list[str],
     url: str | None = None,
@@ -53,8 +59,7 @@ def run_dbt(
 
     url = ready_url(url)
     project = project_dir()
-    # One target folder per database: two builds at once (tests, CLI) never share partial-parse or run files.
-    target = state_dir() / "dbt" / profile_env(url)["CONCORD_DBT_DBNAME"]
+    target = target_dir(url)
     env = {
         **os.environ,
         **profile_env(url, threads),
@@ -83,3 +88,37 @@ def run_dbt(
         tail = "\n".join(output.strip().splitlines()[-40:])
         raise DbtError(f"dbt {' '.join(args)} failed (exit {proc.returncode}) after {seconds:.1f} s.\n{tail}")
     return DbtResult(tuple(args), seconds, output)
+
+
+def build(
+    url: str | None = None,
+    *,
+    select: str | None = None,
+    full_refresh: bool = False,
+    hourly: bool = False,
+    threads: int = 4,
+    echo: bool = False,
+) -> DbtResult:
+    """`dbt build`. `hourly` is the scheduled run: seeds only when their files changed since the last build
+    of this database, and no unit tests (they test the code, which did not change between runs)."""
+    from concord.transform.seed_state import record_seeds, seed_fingerprint, seeds_current
+    from concord.warehouse.connection import ready_url
+
+    url = ready_url(url)
+    args = ["build"]
+    if select:
+        args += ["--select", select]
+    if full_refresh:
+        args.append("--full-refresh")
+    fingerprint = seed_fingerprint(project_dir())
+    excluded = []
+    if hourly and not full_refresh:
+        excluded.append("unit_test")
+        if seeds_current(url, target_dir(url), fingerprint, project_dir()):
+            excluded.append("seed")
+    for resource in excluded:
+        args += ["--exclude-resource-type", resource]
+    result = run_dbt(args, url=url, threads=threads, echo=echo)
+    if select is None:
+        record_seeds(target_dir(url), fingerprint)
+    return result
