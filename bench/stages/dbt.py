@@ -17,20 +17,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from bench.harness import Context, Sample, ratio, stage
+from bench.stages.stripe import _seed
 
 BIN = Path(sys.executable).parent
 PORTS = {"CONCORD_SANDBOX_CONTROL_PORT": "18780", "CONCORD_SANDBOX_SALESFORCE_PORT": "18781",
          "CONCORD_SANDBOX_STRIPE_PORT": "18782", "CONCORD_SANDBOX_NETSUITE_PORT": "18783"}
-
-
-def _seed(directory: Path, scale: str) -> None:
-    """Seed into a temporary folder renamed into place, so an interrupted seed is not taken for a cached one."""
-    partial = directory.with_name(directory.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
-    subprocess.run([str(BIN / "concord"), "sandbox", "seed", "--scale", scale], check=True,
-                   env={**os.environ, "CONCORD_SANDBOX_DIR": str(partial)}, stdout=subprocess.DEVNULL)
-    partial.rename(directory)
 
 
 def _concord(env: dict[str, str], *args: str) -> None:

@@ -18,9 +18,7 @@ renamed as (
         coalesce(isinactive, false) as is_inactive,
         coalesce(_concord_deleted, false) as is_deleted,
         lastmodifieddate as modified_at,
-        _concord_run_id as run_id,
-        _concord_version as version,
-        _concord_loaded_at as loaded_at
+        {{ lineage_columns() }}
 
     from source
 

@@ -31,9 +31,7 @@ renamed as (
         lastmodifieddate as modified_at,
 
         -- lineage
-        _concord_run_id as run_id,
-        _concord_version as version,
-        _concord_loaded_at as loaded_at
+        {{ lineage_columns() }}
 
     from source
 

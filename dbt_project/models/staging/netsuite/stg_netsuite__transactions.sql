@@ -41,9 +41,7 @@ renamed as (
         _sdc_deleted_at as deleted_at,
 
         -- lineage
-        _concord_run_id as run_id,
-        _concord_version as version,
-        _concord_loaded_at as loaded_at
+        {{ lineage_columns() }}
 
     from source
 

@@ -28,9 +28,7 @@ renamed as (
         "SystemModstamp" as system_modstamp,
 
         -- lineage
-        _concord_run_id as run_id,
-        _concord_version as version,
-        _concord_loaded_at as loaded_at
+        {{ lineage_columns() }}
 
     from source
 

@@ -38,9 +38,7 @@ renamed as (
         {{ from_unix('source.created') }} as created_at,
 
         -- lineage
-        source._concord_run_id as run_id,
-        source._concord_version as version,
-        source._concord_loaded_at as loaded_at
+        {{ lineage_columns('source') }}
 
     from source
     left join exponents on exponents.currency = upper(source.currency)

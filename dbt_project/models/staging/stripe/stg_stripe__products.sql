@@ -26,9 +26,7 @@ renamed as (
         {{ from_unix('created') }} as created_at,
 
         -- lineage
-        _concord_run_id as run_id,
-        _concord_version as version,
-        _concord_loaded_at as loaded_at
+        {{ lineage_columns() }}
 
     from source
 
