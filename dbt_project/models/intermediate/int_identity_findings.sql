@@ -156,9 +156,13 @@ erp_customer_orphan as (
 
 ambiguous_match as (
 
-    select
+    -- One finding per record: its highest-ranked ambiguous rule.
+    select distinct on (links.source_system, links.source_record_id)
         'ambiguous_match' as finding_class,
-        jsonb_build_object(links.source_system, jsonb_build_array(links.source_record_id)),
+        jsonb_build_object(links.source_system, jsonb_build_object(
+            case links.source_system when 'stripe' then 'customers' else 'customer' end,
+            jsonb_build_array(links.source_record_id)
+        )),
         cast(null as text),
         case when links.source_system = 'stripe' then links.source_record_id end,
         case when links.source_system = 'netsuite' then links.source_record_id::bigint end,
@@ -167,6 +171,7 @@ ambiguous_match as (
     inner join resolved
         on resolved.source_system = links.source_system and resolved.source_record_id = links.source_record_id
     where links.is_ambiguous and resolved.link_method = 'unlinked'
+    order by links.source_system, links.source_record_id, links.rule_rank
 
 ),
 
