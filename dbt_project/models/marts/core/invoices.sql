@@ -63,17 +63,39 @@ joined as (
 
 ),
 
+{% if is_incremental() %}
+watermark as (
+
+    -- The start of the last build that changed this table, minus a lookback longer than any loader batch
+    -- transaction: a batch still committing while that build ran carries an earlier `_concord_loaded_at`.
+    select coalesce(max(built_at), '-infinity'::timestamptz)
+        - interval '{{ var("incremental_lookback", "2 minutes") }}' as loaded_after
+    from {{ this }}
+
+),
+
+changed_keys as (
+
+    -- Rows whose billing record or ERP posting landed since the last build, and rows whose canonical account
+    -- moved.
+    select invoice_id as key from {{ ref('stg_stripe__invoices') }}
+    where loaded_at > (select loaded_after from watermark)
+    union
+    select external_id from erp_all
+    where loaded_at > (select loaded_after from watermark) and external_id is not null
+    union
+    select built.invoice_id from {{ this }} as built
+    left join resolved on resolved.source_record_id = built.stripe_customer_id
+    where resolved.canonical_account_id is distinct from built.canonical_account_id
+
+),
+{% endif %}
+
 changed as (
 
     select joined.* from joined
     {% if is_incremental() %}
-    left join {{ this }} as built on built.invoice_id = joined.invoice_id
-    where joined.source_loaded_at > (
-            select coalesce(max(source_loaded_at), '-infinity'::timestamptz) - interval '{{ var("incremental_lookback", "1 hour") }}'
-            from {{ this }}
-        )
-        or (built.invoice_id is not null
-            and built.canonical_account_id is distinct from joined.canonical_account_id)
+    where joined.invoice_id in (select key from changed_keys)
     {% endif %}
 
 ),
@@ -127,6 +149,7 @@ final as (
         changed.period_start_at,
         changed.period_end_at,
         changed.source_loaded_at,
+        now() as built_at,
         changed.run_id
 
     from changed
