@@ -12,12 +12,6 @@
 -- and invoices whose canonical account changed; a deleted billing invoice is merged in and then removed.
 with
 
-invoices as (
-
-    select * from {{ ref('stg_stripe__invoices') }}
-
-),
-
 erp_all as (
 
     select * from {{ ref('stg_netsuite__transactions') }}
@@ -41,25 +35,6 @@ resolved as (
 fx as (
 
     select * from {{ ref('fx_rates') }}
-
-),
-
-joined as (
-
-    select
-        invoices.*,
-        resolved.canonical_account_id,
-        erp.transaction_id as netsuite_transaction_id,
-        erp.transaction_status as erp_status,
-        erp.total as erp_total,
-        erp.amount_remaining as erp_amount_remaining,
-        erp_currencies.currency as erp_currency,
-        greatest(invoices.loaded_at, erp_any.loaded_at) as source_loaded_at
-    from invoices
-    left join erp_all as erp_any on erp_any.external_id = invoices.invoice_id
-    left join erp_all as erp on erp.external_id = invoices.invoice_id and not erp.is_deleted
-    left join erp_currencies on erp_currencies.currency_id = erp.currency_id
-    left join resolved on resolved.source_record_id = invoices.customer_id
 
 ),
 
@@ -91,12 +66,31 @@ changed_keys as (
 ),
 {% endif %}
 
-changed as (
+invoices as (
 
-    select joined.* from joined
+    select * from {{ ref('stg_stripe__invoices') }}
     {% if is_incremental() %}
-    where joined.invoice_id in (select key from changed_keys)
+    where invoice_id in (select key from changed_keys)
     {% endif %}
+
+),
+
+joined as (
+
+    select
+        invoices.*,
+        resolved.canonical_account_id,
+        erp.transaction_id as netsuite_transaction_id,
+        erp.transaction_status as erp_status,
+        erp.total as erp_total,
+        erp.amount_remaining as erp_amount_remaining,
+        erp_currencies.currency as erp_currency,
+        greatest(invoices.loaded_at, erp_any.loaded_at) as source_loaded_at
+    from invoices
+    left join erp_all as erp_any on erp_any.external_id = invoices.invoice_id
+    left join erp_all as erp on erp.external_id = invoices.invoice_id and not erp.is_deleted
+    left join erp_currencies on erp_currencies.currency_id = erp.currency_id
+    left join resolved on resolved.source_record_id = invoices.customer_id
 
 ),
 
@@ -104,56 +98,56 @@ final as (
 
     select
         -- ids
-        changed.invoice_id,
-        changed.canonical_account_id,
-        changed.customer_id as stripe_customer_id,
-        changed.subscription_id,
-        changed.netsuite_transaction_id,
-        changed.tax_rate_id as stripe_tax_rate_id,
+        joined.invoice_id,
+        joined.canonical_account_id,
+        joined.customer_id as stripe_customer_id,
+        joined.subscription_id,
+        joined.netsuite_transaction_id,
+        joined.tax_rate_id as stripe_tax_rate_id,
 
         -- strings
-        changed.invoice_number,
-        changed.invoice_status,
-        changed.billing_reason,
-        changed.collection_method,
-        changed.currency,
-        changed.legal_entity_code,
-        changed.erp_status,
-        changed.erp_currency,
+        joined.invoice_number,
+        joined.invoice_status,
+        joined.billing_reason,
+        joined.collection_method,
+        joined.currency,
+        joined.legal_entity_code,
+        joined.erp_status,
+        joined.erp_currency,
 
         -- numerics (major units)
-        changed.subtotal,
-        changed.tax_total,
-        changed.total,
-        changed.amount_due,
-        changed.amount_paid,
-        changed.amount_remaining,
-        changed.total_minor,
-        changed.amount_due_minor,
-        changed.amount_paid_minor,
-        changed.amount_remaining_minor,
-        changed.erp_total,
-        changed.erp_amount_remaining,
-        round(changed.total * fx.rate_to_reporting, 2) as total_reporting,
+        joined.subtotal,
+        joined.tax_total,
+        joined.total,
+        joined.amount_due,
+        joined.amount_paid,
+        joined.amount_remaining,
+        joined.total_minor,
+        joined.amount_due_minor,
+        joined.amount_paid_minor,
+        joined.amount_remaining_minor,
+        joined.erp_total,
+        joined.erp_amount_remaining,
+        round(joined.total * fx.rate_to_reporting, 2) as total_reporting,
         fx.reporting_currency,
 
         -- booleans
-        changed.netsuite_transaction_id is not null as is_posted_to_erp,
-        changed.is_deleted,
+        joined.netsuite_transaction_id is not null as is_posted_to_erp,
+        joined.is_deleted,
 
         -- timestamps
-        changed.created_at,
-        changed.finalized_at,
-        changed.paid_at,
-        changed.due_at,
-        changed.period_start_at,
-        changed.period_end_at,
-        changed.source_loaded_at,
+        joined.created_at,
+        joined.finalized_at,
+        joined.paid_at,
+        joined.due_at,
+        joined.period_start_at,
+        joined.period_end_at,
+        joined.source_loaded_at,
         now() as built_at,
-        changed.run_id
+        joined.run_id
 
-    from changed
-    left join fx on fx.currency = changed.currency and fx.rate_date = changed.created_at::date
+    from joined
+    left join fx on fx.currency = joined.currency and fx.rate_date = joined.created_at::date
 
 )
 

@@ -12,12 +12,6 @@
 -- objects, which the tap does not extract. Incremental like `invoices`.
 with
 
-payments as (
-
-    select * from {{ ref('stg_stripe__payment_intents') }}
-
-),
-
 erp_all as (
 
     select * from {{ ref('stg_netsuite__transactions') }}
@@ -42,24 +36,6 @@ resolved as (
 fx as (
 
     select * from {{ ref('fx_rates') }}
-
-),
-
-joined as (
-
-    select
-        payments.*,
-        resolved.canonical_account_id,
-        erp.transaction_id as netsuite_transaction_id,
-        erp.transaction_status as erp_status,
-        erp.total as erp_amount,
-        invoices.invoice_id,
-        greatest(payments.loaded_at, erp_any.loaded_at) as source_loaded_at
-    from payments
-    left join erp_all as erp_any on erp_any.external_id = payments.payment_intent_id
-    left join erp_all as erp on erp.external_id = payments.payment_intent_id and not erp.is_deleted
-    left join invoices on invoices.invoice_number = erp.memo
-    left join resolved on resolved.source_record_id = payments.customer_id
 
 ),
 
@@ -91,12 +67,30 @@ changed_keys as (
 ),
 {% endif %}
 
-changed as (
+payments as (
 
-    select joined.* from joined
+    select * from {{ ref('stg_stripe__payment_intents') }}
     {% if is_incremental() %}
-    where joined.payment_intent_id in (select key from changed_keys)
+    where payment_intent_id in (select key from changed_keys)
     {% endif %}
+
+),
+
+joined as (
+
+    select
+        payments.*,
+        resolved.canonical_account_id,
+        erp.transaction_id as netsuite_transaction_id,
+        erp.transaction_status as erp_status,
+        erp.total as erp_amount,
+        invoices.invoice_id,
+        greatest(payments.loaded_at, erp_any.loaded_at) as source_loaded_at
+    from payments
+    left join erp_all as erp_any on erp_any.external_id = payments.payment_intent_id
+    left join erp_all as erp on erp.external_id = payments.payment_intent_id and not erp.is_deleted
+    left join invoices on invoices.invoice_number = erp.memo
+    left join resolved on resolved.source_record_id = payments.customer_id
 
 ),
 
@@ -104,39 +98,39 @@ final as (
 
     select
         -- ids
-        changed.payment_intent_id as payment_id,
-        changed.canonical_account_id,
-        changed.customer_id as stripe_customer_id,
-        changed.invoice_id,
-        changed.netsuite_transaction_id,
-        changed.latest_charge_id,
+        joined.payment_intent_id as payment_id,
+        joined.canonical_account_id,
+        joined.customer_id as stripe_customer_id,
+        joined.invoice_id,
+        joined.netsuite_transaction_id,
+        joined.latest_charge_id,
 
         -- strings
-        changed.payment_status,
-        changed.currency,
-        changed.erp_status,
+        joined.payment_status,
+        joined.currency,
+        joined.erp_status,
 
         -- numerics
-        changed.amount,
-        changed.amount_received,
-        changed.amount_minor,
-        changed.amount_received_minor,
-        changed.erp_amount,
-        round(changed.amount_received * fx.rate_to_reporting, 2) as amount_received_reporting,
+        joined.amount,
+        joined.amount_received,
+        joined.amount_minor,
+        joined.amount_received_minor,
+        joined.erp_amount,
+        round(joined.amount_received * fx.rate_to_reporting, 2) as amount_received_reporting,
         fx.reporting_currency,
 
         -- booleans
-        changed.netsuite_transaction_id is not null as is_posted_to_erp,
-        changed.is_deleted,
+        joined.netsuite_transaction_id is not null as is_posted_to_erp,
+        joined.is_deleted,
 
         -- timestamps
-        changed.created_at,
-        changed.source_loaded_at,
+        joined.created_at,
+        joined.source_loaded_at,
         now() as built_at,
-        changed.run_id
+        joined.run_id
 
-    from changed
-    left join fx on fx.currency = changed.currency and fx.rate_date = changed.created_at::date
+    from joined
+    left join fx on fx.currency = joined.currency and fx.rate_date = joined.created_at::date
 
 )
 
