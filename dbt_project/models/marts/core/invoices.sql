@@ -66,7 +66,8 @@ changed_keys as (
 ),
 {% endif %}
 
-invoices as (
+-- materialized: the planner would otherwise join every row before applying the key filter
+invoices as materialized (
 
     select * from {{ ref('stg_stripe__invoices') }}
     {% if is_incremental() %}

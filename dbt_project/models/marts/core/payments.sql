@@ -67,7 +67,8 @@ changed_keys as (
 ),
 {% endif %}
 
-payments as (
+-- materialized: the planner would otherwise join every row before applying the key filter
+payments as materialized (
 
     select * from {{ ref('stg_stripe__payment_intents') }}
     {% if is_incremental() %}
