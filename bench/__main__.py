@@ -39,6 +39,11 @@ def main(argv: list[str] | None = None) -> int:
     workdir.mkdir(parents=True, exist_ok=True)
     ctx = Context(scale=args.scale, workdir=workdir, server_url=warehouse_url())
     results: dict = {"scale": args.scale, "machine": report.machine(), "stages": {}, "failed": {}}
+    previous = report.previous(ROOT)
+    if args.only != "*" and previous.get("scale") == args.scale:
+        # A partial run updates the stages it ran and keeps the others from the last run at this scale.
+        results["stages"] = {n: r for n, r in previous.get("stages", {}).items() if not fnmatch.fnmatch(n, args.only)}
+        results["failed"] = {n: e for n, e in previous.get("failed", {}).items() if not fnmatch.fnmatch(n, args.only)}
     selected = [s for s in STAGES.values() if fnmatch.fnmatch(s.name, args.only) and args.scale in s.scales]
     for st in selected:
         repeats = args.repeats or st.repeats

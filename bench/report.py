@@ -65,6 +65,14 @@ def write(results: dict[str, Any], root: Path) -> None:
     (root / "BENCHMARKS.md").write_text("\n".join(lines) + "\n")
 
 
+def previous(root: Path) -> dict[str, Any]:
+    """The last run's results.json, or an empty dict."""
+    try:
+        return json.loads((root / "bench" / "results.json").read_text())
+    except (OSError, ValueError):
+        return {}
+
+
 def machine() -> str:
     import os
 

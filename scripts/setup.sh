@@ -22,7 +22,7 @@ if [ ! -x .venv/bin/uv ]; then
   .venv/bin/python -m pip install -q --disable-pip-version-check "$(grep '^uv==' requirements.lock)"
 fi
 echo "setup: installing the pinned environment from requirements.lock"
-.venv/bin/uv pip sync -q -p .venv/bin/python requirements.lock
+.venv/bin/uv pip sync -q --compile-bytecode -p .venv/bin/python requirements.lock
 editable=()
 for m in "${members[@]}"; do editable+=(-e "$m"); done
 .venv/bin/uv pip install -q -p .venv/bin/python --no-deps "${editable[@]}"

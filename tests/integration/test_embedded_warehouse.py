@@ -66,6 +66,8 @@ def test_taken_port_is_replaced(cluster: EmbeddedCluster) -> None:
     port = int(url.split(":")[2].split("/")[0])
     cluster.down()
     with socket.socket() as blocker:
+        # The stopped server's side of recent connections may sit in TIME_WAIT on this port.
+        blocker.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         blocker.bind(("127.0.0.1", port))
         blocker.listen()
         url2 = cluster.up()

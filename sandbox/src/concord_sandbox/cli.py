@@ -9,10 +9,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from concord_sandbox import daemon
+from concord_sandbox import daemon, tap_configs
 from concord_sandbox.activity import advance as run_advance
-from concord_sandbox.apis import DEFAULT_HOST, DEFAULT_PORTS, default_host, default_port, load_api
-from concord_sandbox.errors import InvalidOptionError, SandboxError, ServerError
+from concord_sandbox.apis import DEFAULT_HOST, DEFAULT_PORTS, default_host, default_port
+from concord_sandbox.errors import InvalidOptionError, ServerError
 from concord_sandbox.faults import API_NAMES, clear_faults, load_faults, parse_faults, save_faults
 from concord_sandbox.inconsistencies import CLASSES, parse_rates
 from concord_sandbox.paths import database_path, sandbox_dir
@@ -158,22 +158,13 @@ def status() -> None:
 @app.command("tap-config")
 def tap_config(api: str = typer.Argument(..., help="salesforce, stripe or netsuite")) -> None:
     """Print a ready tap config (base URL, credentials) for the running sandbox, as JSON."""
-    if api not in API_NAMES:
-        raise InvalidOptionError("API", api, f"expected one of {', '.join(API_NAMES)}")
-    module = load_api(api)
-    if module is None:
-        raise SandboxError(f"The {api} API emulator is not built yet (no module concord_sandbox.apis.{api}).")
-    info = daemon.running_info(sandbox_dir())
-    if info is None:
+    config, running = tap_configs.tap_config(api)
+    if not running:
         typer.secho(
             "warning: the sandbox is not running; the URL is where `concord sandbox serve` will put it",
             err=True,
             fg="yellow",
         )
-        url = f"http://{default_host()}:{default_port(api)}"
-    else:
-        url = str(dict(info["apis"])[api])  # type: ignore[call-overload]
-    config = module.tap_config(url, _store().credentials(api))
     sys.stdout.write(orjson.dumps(config, option=orjson.OPT_INDENT_2).decode() + "\n")
 
 

@@ -47,6 +47,7 @@ def _config(app: object, host: str, port: int) -> uvicorn.Config:
         port=port,
         log_level="info",
         access_log=False,
+        date_header=False,  # emulators send the simulated clock's Date where the vendor sends one
         lifespan="auto",  # emulators may use startup/shutdown hooks
         timeout_graceful_shutdown=2,
     )

@@ -8,7 +8,7 @@ import traceback
 
 import typer
 
-from concord.cli import warehouse
+from concord.cli import replay, sync, warehouse
 from concord.errors import ConcordError
 
 app = typer.Typer(
@@ -18,6 +18,8 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(warehouse.app, name="warehouse")
+app.add_typer(replay.app, name="replay")
+app.command("sync")(sync.sync)
 
 
 def _mount_optional() -> None:

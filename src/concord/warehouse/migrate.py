@@ -49,7 +49,13 @@ def available_migrations() -> list[Migration]:
 def migrate(url: str) -> list[Migration]:
     """Apply pending migrations to the warehouse at `url`; return those applied by this call."""
     applied_now: list[Migration] = []
-    with psycopg.connect(url, autocommit=True) as conn:
+    try:
+        conn = psycopg.connect(url, autocommit=True)
+    except psycopg.OperationalError as exc:
+        from concord.warehouse.connection import redact
+
+        raise MigrationError(f"Cannot connect to the warehouse at {redact(url)} to migrate it: {exc}") from exc
+    with conn:
         conn.execute("select pg_advisory_lock(%s)", (MIGRATION_LOCK_KEY,))
         try:
             conn.execute("create schema if not exists concord_meta")

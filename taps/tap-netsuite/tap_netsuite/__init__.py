@@ -1,0 +1,1 @@
+"""tap-netsuite: a singer-sdk tap for NetSuite SuiteTalk REST (SuiteQL)."""
