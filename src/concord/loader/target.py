@@ -222,6 +222,7 @@ class Loader:
                 stmt = (merge_statement(cfg.schema, s.name, s.stage, s.names, s.key) if s.key
                         else append_statement(cfg.schema, s.name, s.stage, s.names))
                 conn.execute(stmt)
+                self.kill.merge_done()
             stats.loaded += s.target_sink.rows + s.stage_sink.rows
             s.target_sink.rows = s.stage_sink.rows = 0
         for s, version in self.activations:
