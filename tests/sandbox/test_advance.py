@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from concord_sandbox.activity import advance
 from concord_sandbox.errors import InvalidOptionError
+from concord_sandbox.schema import NETSUITE_TABLES, SALESFORCE_TABLES, STRIPE_TABLES
 from concord_sandbox.store import Store
 from concord_sandbox.timefmt import ns, sf
 
@@ -24,32 +25,10 @@ KEYS = {
     "deletedrecord": ("id",),
 }
 TABLES = (
-    "User",
-    "Account",
-    "Contact",
-    "Product2",
-    "Opportunity",
-    "OpportunityLineItem",
-    "customers",
-    "products",
-    "prices",
-    "tax_rates",
-    "subscriptions",
-    "invoices",
-    "invoice_payments",
-    "payment_intents",
-    "charges",
-    "refunds",
-    "credit_notes",
+    *SALESFORCE_TABLES,
+    *STRIPE_TABLES,
     "events",
-    "currency",
-    "subsidiary",
-    "customer",
-    "item",
-    "transaction",
-    "transactionline",
-    "previoustransactionlink",
-    "deletedrecord",
+    *NETSUITE_TABLES,
     "sandbox_pending",
     "sandbox_truth",
 )

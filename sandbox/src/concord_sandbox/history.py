@@ -36,7 +36,6 @@ from concord_sandbox.timefmt import sf, sf_date
 DAY = 86400
 HOUR = 3600
 RETENTION = 30 * DAY
-API_VERSION = "2026-10-28.endive"
 HISTORY_DAYS = 410.0  # accounts were created up to this many days before the start
 
 NAME_A = (
@@ -227,19 +226,7 @@ class HistoryContext:
         if created < self.retention_start:
             return
         eid = self.sid("evt")
-        data = orjson.dumps(
-            {
-                "id": eid,
-                "object": "event",
-                "api_version": API_VERSION,
-                "created": created,
-                "data": {"object": doc, **({"previous_attributes": previous} if previous else {})},
-                "livemode": False,
-                "pending_webhooks": 0,
-                "request": {"id": None, "idempotency_key": None},
-                "type": etype,
-            }
-        ).decode()
+        data = sd.event_json(eid, etype, created, doc, previous)
         self.sink.add(
             "_seed_events",
             {"created": created, "id": eid, "type": etype, "object_id": doc["id"], "data": data},
@@ -1003,7 +990,8 @@ def post_credit_memo_to_erp(
     ns_id = ctx.counters.next("ns.transaction", 5000)
     ctx.sink.add(
         "transaction",
-        nsr.credit_memo_row(
+        nsr.applied_row(
+            "credit memo",
             ns_id,
             f"CM{ns_id:08d}",
             entity,
@@ -1037,7 +1025,7 @@ def post_payment_to_erp(
 ) -> None:
     """Post the customer payment to the ERP and mark the ERP invoice paid (or plant the mismatch classes).
 
-    Only used during seeding, where the ERP invoice row is still in the sink: its status is patched there.
+    The ERP invoice's status is set afterwards from `ctx.erp_paid` (its row may still be in the sink).
     """
     inv_ns = ctx.ns_invoice[doc["id"]]
     if payload.get("mismatch"):
@@ -1048,22 +1036,7 @@ def post_payment_to_erp(
             netsuite={"transaction": [inv_ns]},
         )
     else:
-        ns_id = ctx.counters.next("ns.transaction", 5000)
-        ctx.sink.add(
-            "transaction",
-            nsr.payment_row(
-                ns_id,
-                f"PYMT{ns_id:08d}",
-                entity,
-                subsidiary,
-                doc["currency"],
-                doc["amount_paid"],
-                paid_at,
-                pi_id,
-                doc["number"],
-                at,
-            ),
-        )
+        ns_id = _erp_payment(ctx, doc, entity, subsidiary, paid_at, pi_id, doc["number"], at)
         ctx.sink.add(
             "previoustransactionlink",
             nsr.link_row(inv_ns, ns_id, "Payment", nsr.to_major(doc["amount_paid"], doc["currency"]), at),
@@ -1071,20 +1044,36 @@ def post_payment_to_erp(
         ctx.erp_paid.append((inv_ns, at))
     if payload.get("stray"):
         stray_at = min(ctx.start - 1, at + int(rng.uniform(HOUR, 3 * DAY)))
-        ns_id = ctx.counters.next("ns.transaction", 5000)
-        ctx.sink.add(
-            "transaction",
-            nsr.payment_row(
-                ns_id,
-                f"PYMT{ns_id:08d}",
-                entity,
-                subsidiary,
-                doc["currency"],
-                doc["amount_paid"],
-                paid_at,
-                None,
-                "Unidentified wire receipt",
-                stray_at,
-            ),
+        ns_id = _erp_payment(
+            ctx, doc, entity, subsidiary, paid_at, None, "Unidentified wire receipt", stray_at
         )
         ctx.plant("erp_payment_unmatched", stray_at, netsuite={"transaction": [ns_id]})
+
+
+def _erp_payment(
+    ctx: HistoryContext,
+    doc: dict[str, Any],
+    entity: int,
+    subsidiary: int,
+    paid_at: int,
+    externalid: str | None,
+    memo: str,
+    at: int,
+) -> int:
+    """Insert an ERP customer payment of the invoice's amount; returns its internal id."""
+    ns_id = ctx.counters.next("ns.transaction", 5000)
+    row = nsr.applied_row(
+        "payment",
+        ns_id,
+        f"PYMT{ns_id:08d}",
+        entity,
+        subsidiary,
+        doc["currency"],
+        doc["amount_paid"],
+        paid_at,
+        externalid,
+        memo,
+        at,
+    )
+    ctx.sink.add("transaction", row)
+    return ns_id

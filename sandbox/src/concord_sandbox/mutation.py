@@ -11,7 +11,8 @@ from typing import Any
 
 import orjson
 
-from concord_sandbox.history import API_VERSION, Counters
+from concord_sandbox import stripe_docs
+from concord_sandbox.history import Counters
 from concord_sandbox.ids import StripeIds, salesforce_id
 from concord_sandbox.timefmt import ns, sf
 from concord_sandbox.truth import record_planted
@@ -101,22 +102,7 @@ class Mutation:
         """Append a Stripe event for a change to `doc`."""
         created = self.now if at is None else at
         eid = self.sid("evt")
-        data = orjson.dumps(
-            {
-                "id": eid,
-                "object": "event",
-                "api_version": API_VERSION,
-                "created": created,
-                "data": {
-                    "object": doc,
-                    **({"previous_attributes": previous} if previous is not None else {}),
-                },
-                "livemode": False,
-                "pending_webhooks": 0,
-                "request": {"id": None, "idempotency_key": None},
-                "type": etype,
-            }
-        ).decode()
+        data = stripe_docs.event_json(eid, etype, created, doc, previous)
         self.conn.execute(
             "insert into events (id, type, created, object_id, data) values (?, ?, ?, ?, ?)",
             (eid, etype, created, doc["id"], data),

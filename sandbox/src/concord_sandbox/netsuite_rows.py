@@ -119,8 +119,15 @@ def invoice_rows(
     return header, lines
 
 
-def _applied_document(
-    kind: tuple[str, str, str],
+# Documents applied to invoices: (type, recordtype, status, amount remaining).
+APPLIED_KINDS: dict[str, tuple[str, str, str, float | None]] = {
+    "payment": ("CustPymt", "customerpayment", PAYMENT_DEPOSITED, None),
+    "credit memo": ("CustCred", "creditmemo", CREDIT_FULLY_APPLIED, 0.0),
+}
+
+
+def applied_row(
+    kind: str,
     ns_id: int,
     tranid: str,
     entity: int,
@@ -131,11 +138,10 @@ def _applied_document(
     externalid: str | None,
     memo: str,
     at: int,
-    remaining: float | None,
 ) -> Row:
-    """A payment or credit memo header: (type, recordtype, status), dated `dated`, posted at `at`."""
+    """A customer payment received (or a credit memo issued) at `dated`, posted to the ERP at `at`."""
     cur = currency.upper()
-    txn_type, recordtype, status = kind
+    txn_type, recordtype, status, remaining = APPLIED_KINDS[kind]
     return {
         "id": ns_id,
         "tranid": tranid,
@@ -157,64 +163,6 @@ def _applied_document(
         "createddate": ns(at),
         "lastmodifieddate": ns(at),
     }
-
-
-def payment_row(
-    ns_id: int,
-    tranid: str,
-    entity: int,
-    subsidiary: int,
-    currency: str,
-    amount_minor: int,
-    paid_at: int,
-    externalid: str | None,
-    memo: str,
-    at: int,
-) -> Row:
-    """A CustPymt transaction posted at `at` for a payment received at `paid_at`."""
-    return _applied_document(
-        ("CustPymt", "customerpayment", PAYMENT_DEPOSITED),
-        ns_id,
-        tranid,
-        entity,
-        subsidiary,
-        currency,
-        amount_minor,
-        paid_at,
-        externalid,
-        memo,
-        at,
-        None,
-    )
-
-
-def credit_memo_row(
-    ns_id: int,
-    tranid: str,
-    entity: int,
-    subsidiary: int,
-    currency: str,
-    amount_minor: int,
-    issued_at: int,
-    externalid: str,
-    memo: str,
-    at: int,
-) -> Row:
-    """A CustCred transaction for a Stripe credit note, applied in full to its invoice."""
-    return _applied_document(
-        ("CustCred", "creditmemo", CREDIT_FULLY_APPLIED),
-        ns_id,
-        tranid,
-        entity,
-        subsidiary,
-        currency,
-        amount_minor,
-        issued_at,
-        externalid,
-        memo,
-        at,
-        0.0,
-    )
 
 
 def link_row(previousdoc: int, nextdoc: int, linktype: str, amount: float, at: int) -> Row:

@@ -9,7 +9,27 @@ from __future__ import annotations
 
 from typing import Any
 
+import orjson
+
 Doc = dict[str, Any]
+API_VERSION = "2026-10-28.endive"
+
+
+def event_json(eid: str, etype: str, created: int, doc: Doc, previous: dict[str, Any] | None) -> str:
+    """The JSON text of an event about `doc` (with `previous_attributes` when the change has any)."""
+    return orjson.dumps(
+        {
+            "id": eid,
+            "object": "event",
+            "api_version": API_VERSION,
+            "created": created,
+            "data": {"object": doc, **({"previous_attributes": previous} if previous else {})},
+            "livemode": False,
+            "pending_webhooks": 0,
+            "request": {"id": None, "idempotency_key": None},
+            "type": etype,
+        }
+    ).decode()
 
 
 def customer(

@@ -1,7 +1,8 @@
 """Test-only kill points: `CONCORD_LOADER_KILL=<point>:<n>[:<delay seconds>]` makes the loader SIGKILL itself.
 
 Points: `copy` after the n-th record of the run has been written to a COPY; `merge` n-th merge statement, killed
-from a timer thread `delay` seconds after the statement was sent (so the server is mid-statement); `precommit`
+from a timer thread `delay` seconds after the statement was sent (so the server is mid-statement; if the statement ends first,
+the loader dies right after it, still before the commit); `precommit`
 before the n-th commit (rows and state written, not committed); `between` right after the n-th commit. Unset
 (always, outside tests) it costs one integer comparison per record.
 """
@@ -30,6 +31,7 @@ class KillSwitch:
         self.n = int(parts[1]) if len(parts) > 1 else 1
         self.delay = float(parts[2]) if len(parts) > 2 else 0.0
         self._counts: dict[str, int] = {}
+        self._merge_armed = False
         # the record count at which the run loop calls `die()` (NEVER unless the point is `copy`)
         self.copy_at = self.n if self.point == "copy" else NEVER
 
@@ -41,8 +43,14 @@ class KillSwitch:
         if self._counts[point] != self.n:
             return
         if point == "merge":
+            self._merge_armed = True
             timer = threading.Timer(self.delay, die)
             timer.daemon = True
             timer.start()
         else:
+            die()
+
+    def merge_done(self) -> None:
+        """Called when a merge statement returns: an armed merge kill that has not fired yet fires now."""
+        if self._merge_armed:
             die()

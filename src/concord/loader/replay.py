@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 import psycopg
 from psycopg import sql
 
-from concord.loader import ledger, quarantine, tables
+from concord.loader import ledger, quarantine, state_lock, tables
 from concord.loader.config import DEFAULT_MAX_VALUE_BYTES, new_run_id
-from concord.loader.errors import LockedError, RecordRejected
+from concord.loader.errors import RecordRejected
 from concord.loader.merge import append_statement, copy_statement, merge_statement
 from concord.loader.schema_map import Column, StreamShape
 from concord.loader.validate import FAST_MISS, build_fast, build_slow, plan
@@ -52,11 +52,7 @@ def replay_quarantine(url: str, source: str, stream: str | None = None, *, run_i
     schema = f"raw_{source}"
     with psycopg.connect(url) as conn:
         conn.execute("set timezone = 'UTC'")
-        got = conn.execute("select pg_try_advisory_lock(hashtextextended(%s, 0))",
-                           (f"concord.loader:{state_id or source}",)).fetchone()[0]
-        conn.commit()
-        if not got:
-            raise LockedError(f"A loader or replay for {state_id or source!r} is running; try again when it ends")
+        state_lock.acquire(conn, state_id or source)
         ledger.start(conn, run_id, source, stage=f"replay:{source}")
         entries = quarantine.unresolved(conn, source, stream)
         by_stream: dict[str, list[quarantine.Quarantined]] = {}
@@ -70,6 +66,7 @@ def replay_quarantine(url: str, source: str, stream: str | None = None, *, run_i
         ledger.finish(conn, run_id, source, "succeeded" if not failing else "partial", resolved + failing, resolved,
                       failing, 0, {"resolved": summary.resolved, "failing": summary.failing},
                       stage=f"replay:{source}")
+        state_lock.release(conn, state_id or source)
     return summary
 
 

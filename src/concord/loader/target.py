@@ -26,10 +26,10 @@ import psycopg
 from psycopg import sql
 
 from concord.errors import WarehouseError
-from concord.loader import faults, ledger, quarantine, state_store, tables
+from concord.loader import faults, ledger, quarantine, state_lock, state_store, tables
 from concord.loader.config import LoaderConfig
 from concord.loader.copy_writer import CopyWriter, Sink
-from concord.loader.errors import LoaderError, LockedError, MalformedLineError, RecordRejected, StreamError
+from concord.loader.errors import LoaderError, MalformedLineError, RecordRejected, StreamError
 from concord.loader.merge import append_statement, copy_statement, merge_statement
 from concord.loader.messages import parse_line, require
 from concord.loader.schema_map import StreamShape, shape
@@ -129,10 +129,6 @@ def _rejecting(reason: str) -> LineConverter:
     return reject
 
 
-def _lock_key(state_id: str) -> str:
-    return f"concord.loader:{state_id}"
-
-
 class Loader:
     """Runs one Singer stream into the warehouse; `run(lines)` returns the summary."""
 
@@ -155,12 +151,8 @@ class Loader:
 
     # -- setup ---------------------------------------------------------------------------------------------
     def lock(self) -> None:
-        """Hold the state id's advisory lock for the session (one loader or replay per state id at a time)."""
-        got = self.conn.execute("select pg_try_advisory_lock(hashtextextended(%s, 0))",
-                                (_lock_key(self.config.state_id),)).fetchone()[0]
-        self.conn.commit()
-        if not got:
-            raise LockedError(f"Another loader or replay holds the lock for state id {self.config.state_id!r}")
+        """Hold the state id's advisory lock for the run (one loader or replay per state id at a time)."""
+        state_lock.acquire(self.conn, self.config.state_id)
 
     def _setup_stream(self, msg: dict[str, Any], line_no: int) -> None:
         name = require(msg, "stream", str, line_no)
@@ -222,6 +214,7 @@ class Loader:
                 stmt = (merge_statement(cfg.schema, s.name, s.stage, s.names, s.key) if s.key
                         else append_statement(cfg.schema, s.name, s.stage, s.names))
                 conn.execute(stmt)
+                self.kill.merge_done()
             stats.loaded += s.target_sink.rows + s.stage_sink.rows
             s.target_sink.rows = s.stage_sink.rows = 0
         for s, version in self.activations:
@@ -275,6 +268,7 @@ class Loader:
             raise
         finally:
             self._close_ledger()
+            state_lock.release(self.conn, self.config.state_id)
         return summary
 
     def _close_ledger(self) -> None:
