@@ -196,7 +196,14 @@ final as (
         salesforce_account_id,
         stripe_customer_id,
         netsuite_customer_id,
-        detail
+        detail,
+        -- who resolves it: the team that owns the record that has to change (see the ownership seed)
+        case finding_class
+            when 'duplicate_crm_account' then 'sales_ops'
+            when 'deleted_account_referenced' then 'sales_ops'
+            when 'erp_customer_missing' then 'finance'
+            else 'data_platform'
+        end as steward_team
     from unioned
 
 )
