@@ -38,33 +38,7 @@ fx as (
 
 ),
 
-{% if is_incremental() %}
-watermark as (
-
-    -- The start of the last build that changed this table, minus a lookback longer than any loader batch
-    -- transaction: a batch still committing while that build ran carries an earlier `_concord_loaded_at`.
-    select coalesce(max(built_at), '-infinity'::timestamptz)
-        - interval '{{ var("incremental_lookback", "2 minutes") }}' as loaded_after
-    from {{ this }}
-
-),
-
-changed_keys as (
-
-    -- Rows whose billing record or ERP posting landed since the last build, and rows whose canonical account
-    -- moved.
-    select invoice_id as key from {{ ref('stg_stripe__invoices') }}
-    where loaded_at > (select loaded_after from watermark)
-    union
-    select external_id from erp_all
-    where loaded_at > (select loaded_after from watermark) and external_id is not null
-    union
-    select built.invoice_id from {{ this }} as built
-    left join resolved on resolved.source_record_id = built.stripe_customer_id
-    where resolved.canonical_account_id is distinct from built.canonical_account_id
-
-),
-{% endif %}
+{{ incremental_changed_keys('stg_stripe__invoices', 'invoice_id', 'erp_all', 'invoice_id') }}
 
 -- materialized: the planner would otherwise join every row before applying the key filter
 invoices as materialized (
