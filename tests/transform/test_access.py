@@ -16,6 +16,8 @@ FORBIDDEN_READS = (
     "select 1 from raw_netsuite.transaction limit 1",
     "select 1 from concord_meta.runs limit 1",
     "select 1 from staging.stg_stripe__invoices limit 1",
+    "select 1 from intermediate.int_accounts_resolved limit 1",
+    "select 1 from seeds.fx_rates limit 1",
 )
 FORBIDDEN_WRITES = (
     "insert into core.accounts (canonical_account_id) values ('x')",
@@ -46,7 +48,7 @@ def test_analyst_reads_every_core_mart(built_warehouse: BuiltWarehouse) -> None:
 
 
 @pytest.mark.parametrize("sql", FORBIDDEN_READS)
-def test_analyst_cannot_read_raw_meta_or_staging(built_warehouse: BuiltWarehouse, sql: str) -> None:
+def test_analyst_cannot_read_raw_meta_or_upstream_layers(built_warehouse: BuiltWarehouse, sql: str) -> None:
     with pytest.raises(errors.InsufficientPrivilege):
         as_analyst(built_warehouse.url, sql)
 
