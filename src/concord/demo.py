@@ -85,7 +85,7 @@ def step_transform() -> list[str]:
     _concord("transform", "docs")
     score = _concord("score").strip().splitlines()
     return [build[-1].replace("dbt build", "dbt: build"), "dbt: docs generated (`concord transform docs`)",
-            *(f"score {line.strip()}" for line in score)]
+            score[0], *(f"  {line.strip()}" for line in score[1:])]
 
 
 def step_warehouse_contents() -> list[str]:
