@@ -1,0 +1,183 @@
+"""The checkpoint: runs the suites with GX Core 1.x in-process and records `concord_meta.check_results`.
+
+One ephemeral GX context per call, one PostgreSQL datasource on the warehouse, one table asset and one
+validation definition per checked table (`where` becomes GX row conditions); the results come back
+in COMPLETE format with the key columns as `unexpected_index_column_names`, so every failing row's keys are known.
+Great Expectations is imported here only (its import costs seconds).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+
+from concord.quality.outcomes import CheckOutcome, CheckpointResult
+from concord.quality.suites import ExpectationSpec, Suite
+from concord.warehouse.connection import ready_url
+
+_META_KEY = "concord_expectation"
+
+
+def sqlalchemy_url(url: str) -> str:
+    """The psycopg URL or conninfo as a SQLAlchemy URL for GX (psycopg2 driver)."""
+    from sqlalchemy.engine import URL
+
+    params = conninfo_to_dict(url)
+    query = {k: v for k, v in params.items() if k not in {"user", "password", "host", "port", "dbname"}}
+    return URL.create(
+        "postgresql+psycopg2",
+        username=params.get("user"),
+        password=params.get("password"),
+        host=params.get("host"),
+        port=int(params["port"]) if params.get("port") else None,
+        database=params.get("dbname"),
+        query=query,
+    ).render_as_string(hide_password=False)
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _row_condition(spec: ExpectationSpec) -> Any:
+    from great_expectations.expectations.row_conditions import (
+        AndCondition,
+        Column,
+        ComparisonCondition,
+        Operator,
+    )
+
+    conditions = [
+        ComparisonCondition(column=Column(name=c.column), operator=Operator(c.op),
+                            parameter=list(c.value) if isinstance(c.value, tuple) else c.value)
+        for c in spec.where
+    ]
+    if not conditions:
+        return None
+    return conditions[0] if len(conditions) == 1 else AndCondition(conditions=conditions)
+
+
+def _error_text(exception_info: Any) -> str | None:
+    """GX reports a failed metric either as {raised_exception, exception_message} or as a dict of such per metric."""
+    if not isinstance(exception_info, dict):
+        return None
+    if exception_info.get("raised_exception"):
+        return str(exception_info.get("exception_message") or "GX raised an exception")
+    for value in exception_info.values():
+        if isinstance(value, dict) and (value.get("raised_exception") or value.get("exception_message")):
+            return str(value.get("exception_message") or "GX raised an exception")
+    return None
+
+
+def _outcome(spec: ExpectationSpec, result: Any) -> CheckOutcome:
+    error = _error_text(result.exception_info)
+    body = result.result or {}
+    if error is not None or "element_count" not in body:
+        return CheckOutcome(spec, "error", error=error or "GX returned no result for this expectation")
+    rows = [
+        {column: row.get(column) for column in spec.key_columns}
+        for row in body.get("unexpected_index_list") or []
+    ]
+    unexpected = int(body.get("unexpected_count") or 0)
+    return CheckOutcome(
+        spec,
+        "success" if result.success else "failure",
+        element_count=int(body["element_count"]),
+        unexpected_count=unexpected,
+        unexpected_percent=float(body.get("unexpected_percent") or 0.0),
+        failing_rows=rows,
+    )
+
+
+def _check_relation(context: Any, connection_string: str, n: int, specs: list[ExpectationSpec]) -> list[CheckOutcome]:
+    import great_expectations as gx
+    import great_expectations.expectations as gxe
+
+    first = specs[0]
+    table = first.qualified_table
+    try:
+        # One datasource (one SQLAlchemy engine) per table: GX caches a table's column names per engine, and with
+        # a shared one a later table's case-preserved columns ("Id") resolve against an earlier table's ("id").
+        datasource = context.data_sources.add_postgres(f"warehouse_{n}", connection_string=connection_string)
+        asset = datasource.add_table_asset(f"t{n}", table_name=_quote(first.table), schema_name=first.schema)
+        batch = asset.add_batch_definition_whole_table("whole")
+        suite = context.suites.add(gx.ExpectationSuite(name=f"s{n}"))
+        for spec in specs:
+            cls = getattr(gxe, "".join(part.capitalize() for part in spec.type.split("_")))
+            extra: dict[str, Any] = {"meta": {_META_KEY: spec.name}}
+            condition = _row_condition(spec)
+            if condition is not None:
+                extra["row_condition"] = condition
+            suite.add_expectation(cls(**spec.kwargs, **extra))
+        definition = context.validation_definitions.add(gx.ValidationDefinition(name=f"v{n}", data=batch, suite=suite))
+        key_columns = list(dict.fromkeys(c for s in specs for c in s.key_columns))
+        run = definition.run(result_format={
+            "result_format": "COMPLETE",
+            "unexpected_index_column_names": key_columns,
+            "return_unexpected_index_query": False,
+        })
+    except Exception as exc:  # any GX or database failure means these checks could not execute
+        reason = f"{table}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        return [CheckOutcome(spec, "error", error=reason) for spec in specs]
+    by_name = {spec.name: spec for spec in specs}
+    outcomes: dict[str, CheckOutcome] = {}
+    for result in run.results:
+        name = (result.expectation_config.meta or {}).get(_META_KEY)
+        if name in by_name:
+            outcomes[name] = _outcome(by_name[name], result)
+    return [outcomes.get(s.name) or CheckOutcome(s, "error", error=f"{table}: GX returned no result") for s in specs]
+
+
+def _record(url: str, run_id: str, outcomes: Iterable[CheckOutcome]) -> None:
+    """Write (or, for a re-run of the same run id, replace) the run's check_results rows."""
+    with psycopg.connect(url) as conn:
+        for o in outcomes:
+            detail: dict[str, Any] = {"table": o.spec.qualified_table, "type": o.spec.type, "class": o.spec.fault_class}
+            if o.error:
+                detail["error"] = o.error
+            if o.failing_rows:
+                detail["failing_keys_sample"] = o.failing_rows[:20]
+            conn.execute(
+                "insert into concord_meta.check_results (run_id, suite, expectation, source, table_name, status, "
+                "element_count, unexpected_count, unexpected_percent, policy, detail) "
+                "values (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb) "
+                "on conflict (run_id, suite, expectation) do update set status = excluded.status, "
+                "element_count = excluded.element_count, unexpected_count = excluded.unexpected_count, "
+                "unexpected_percent = excluded.unexpected_percent, policy = excluded.policy, "
+                "detail = excluded.detail, checked_at = now()",
+                (run_id, o.spec.suite, o.spec.name, o.spec.source, o.spec.qualified_table, o.status,
+                 o.element_count, o.unexpected_count, o.unexpected_percent, o.spec.policy,
+                 orjson.dumps(detail, default=str).decode()),
+            )
+
+
+def run_checkpoint(url: str, run_id: str, suites: list[Suite]) -> CheckpointResult:
+    """Run every expectation of `suites` against the warehouse at `url`; record and return the outcomes.
+
+    Never raises for a check that cannot execute: that check's outcome is `error` (and the result fails).
+    """
+    started = time.perf_counter()
+    url = ready_url(url)
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    connection_string = sqlalchemy_url(url)
+    groups: dict[tuple[str, str], list[ExpectationSpec]] = defaultdict(list)
+    for suite in suites:
+        for spec in suite.expectations:
+            groups[(spec.schema, spec.table)].append(spec)
+    outcomes: list[CheckOutcome] = []
+    for n, specs in enumerate(groups.values()):
+        outcomes.extend(_check_relation(context, connection_string, n, specs))
+    _record(url, run_id, outcomes)
+    return CheckpointResult(run_id=run_id, outcomes=outcomes, seconds=time.perf_counter() - started)
