@@ -8,7 +8,7 @@ import traceback
 
 import typer
 
-from concord.cli import replay, sync, warehouse
+from concord.cli import check, replay, sync, warehouse
 from concord.errors import ConcordError
 
 app = typer.Typer(
@@ -20,6 +20,7 @@ app = typer.Typer(
 app.add_typer(warehouse.app, name="warehouse")
 app.add_typer(replay.app, name="replay")
 app.command("sync")(sync.sync)
+app.command("check")(check.check)
 
 
 def _mount_optional() -> None:

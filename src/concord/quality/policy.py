@@ -51,3 +51,12 @@ def systemic_failures(
 def blocked_sources(conn: psycopg.Connection, run_id: str, config: QualityConfig | None = None) -> set[str]:
     """Sources whose writebacks this run blocks entirely (a systemic failure)."""
     return {f.source for f in systemic_failures(conn, run_id, config)}
+
+
+def blocked_key_count(conn: psycopg.Connection) -> int:
+    """How many distinct (system, object, key) the open `block` exceptions exclude from writebacks."""
+    return conn.execute(
+        "select count(*) from (select distinct s.key, o.key, k from concord_meta.exceptions e, "
+        "jsonb_each(e.keys) s, jsonb_each(s.value) o, jsonb_array_elements_text(o.value) k "
+        "where e.resolved_at is null and e.blocked and k is not null) x"
+    ).fetchone()[0]
