@@ -18,6 +18,7 @@ import orjson
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
+from concord.quality import failing_rows
 from concord.quality.outcomes import CheckOutcome, CheckpointResult
 from concord.quality.suites import ExpectationSpec, Suite
 from concord.warehouse.connection import ready_url
@@ -76,16 +77,20 @@ def _error_text(exception_info: Any) -> str | None:
     return None
 
 
-def _outcome(spec: ExpectationSpec, result: Any) -> CheckOutcome:
+def _outcome(url: str, spec: ExpectationSpec, result: Any) -> CheckOutcome:
     error = _error_text(result.exception_info)
     body = result.result or {}
     if error is not None or "element_count" not in body:
         return CheckOutcome(spec, "error", error=error or "GX returned no result for this expectation")
-    rows = [
-        {column: row.get(column) for column in spec.key_columns}
-        for row in body.get("unexpected_index_list") or []
-    ]
     unexpected = int(body.get("unexpected_count") or 0)
+    index_list = body.get("unexpected_index_list")
+    if unexpected and not index_list:
+        if not failing_rows.supports(spec):
+            # Failing rows whose keys are unknown cannot become exceptions: never a silent pass.
+            return CheckOutcome(spec, "error", error=(
+                f"{spec.qualified_table}: GX reported {unexpected} failing rows without their keys"))
+        index_list = failing_rows.failing_rows(url, spec)
+    rows = [{column: row.get(column) for column in spec.key_columns} for row in index_list or []]
     return CheckOutcome(
         spec,
         "success" if result.success else "failure",
@@ -96,7 +101,7 @@ def _outcome(spec: ExpectationSpec, result: Any) -> CheckOutcome:
     )
 
 
-def _check_relation(context: Any, connection_string: str, n: int, specs: list[ExpectationSpec]) -> list[CheckOutcome]:
+def _check_relation(context: Any, url: str, connection_string: str, n: int, specs: list[ExpectationSpec]) -> list[CheckOutcome]:
     import great_expectations as gx
     import great_expectations.expectations as gxe
 
@@ -131,7 +136,10 @@ def _check_relation(context: Any, connection_string: str, n: int, specs: list[Ex
     for result in run.results:
         name = (result.expectation_config.meta or {}).get(_META_KEY)
         if name in by_name:
-            outcomes[name] = _outcome(by_name[name], result)
+            try:
+                outcomes[name] = _outcome(url, by_name[name], result)
+            except psycopg.Error as exc:
+                outcomes[name] = CheckOutcome(by_name[name], "error", error=f"{table}: failing rows query: {exc}")
     return [outcomes.get(s.name) or CheckOutcome(s, "error", error=f"{table}: GX returned no result") for s in specs]
 
 
@@ -178,6 +186,6 @@ def run_checkpoint(url: str, run_id: str, suites: list[Suite]) -> CheckpointResu
             groups[(spec.schema, spec.table)].append(spec)
     outcomes: list[CheckOutcome] = []
     for n, specs in enumerate(groups.values()):
-        outcomes.extend(_check_relation(context, connection_string, n, specs))
+        outcomes.extend(_check_relation(context, url, connection_string, n, specs))
     _record(url, run_id, outcomes)
     return CheckpointResult(run_id=run_id, outcomes=outcomes, seconds=time.perf_counter() - started)
