@@ -21,17 +21,20 @@ from psycopg.conninfo import conninfo_to_dict
 from concord.quality import failing_rows
 from concord.quality.outcomes import CheckOutcome, CheckpointResult
 from concord.quality.suites import ExpectationSpec, Suite
-from concord.warehouse.connection import ready_url
+from concord.warehouse.connection import ready_url, redact
 
 _META_KEY = "concord_expectation"
 
 
-def sqlalchemy_url(url: str) -> str:
-    """The psycopg URL or conninfo as a SQLAlchemy URL for GX (psycopg2 driver)."""
+def sqlalchemy_url(url: str, schema: str | None = None) -> str:
+    """The psycopg URL or conninfo as a SQLAlchemy URL for GX (psycopg2 driver), optionally with `schema` as the
+    search path (GX 1.x deprecates a table asset's schema_name in favour of the connection's schema)."""
     from sqlalchemy.engine import URL
 
     params = conninfo_to_dict(url)
     query = {k: v for k, v in params.items() if k not in {"user", "password", "host", "port", "dbname"}}
+    if schema is not None:
+        query["options"] = f"{query.get('options', '')} -csearch_path={_quote(schema)}".strip()
     return URL.create(
         "postgresql+psycopg2",
         username=params.get("user"),
@@ -101,17 +104,19 @@ def _outcome(url: str, spec: ExpectationSpec, result: Any) -> CheckOutcome:
     )
 
 
-def _check_relation(context: Any, url: str, connection_string: str, n: int, specs: list[ExpectationSpec]) -> list[CheckOutcome]:
+def _check_relation(context: Any, url: str, n: int, specs: list[ExpectationSpec]) -> list[CheckOutcome]:
     import great_expectations as gx
     import great_expectations.expectations as gxe
 
     first = specs[0]
     table = first.qualified_table
     try:
-        # One datasource (one SQLAlchemy engine) per table: GX caches a table's column names per engine, and with
-        # a shared one a later table's case-preserved columns ("Id") resolve against an earlier table's ("id").
-        datasource = context.data_sources.add_postgres(f"warehouse_{n}", connection_string=connection_string)
-        asset = datasource.add_table_asset(f"t{n}", table_name=_quote(first.table), schema_name=first.schema)
+        # One datasource (one SQLAlchemy engine) per table, with the table's schema as its search path: GX caches
+        # column names per engine, and with a shared engine a later table's case-preserved columns ("Id")
+        # resolved against an earlier table's ("id").
+        datasource = context.data_sources.add_postgres(
+            f"warehouse_{n}", connection_string=sqlalchemy_url(url, first.schema))
+        asset = datasource.add_table_asset(f"t{n}", table_name=_quote(first.table))
         batch = asset.add_batch_definition_whole_table("whole")
         suite = context.suites.add(gx.ExpectationSuite(name=f"s{n}"))
         for spec in specs:
@@ -129,7 +134,7 @@ def _check_relation(context: Any, url: str, connection_string: str, n: int, spec
             "return_unexpected_index_query": False,
         })
     except Exception as exc:  # any GX or database failure means these checks could not execute
-        reason = f"{table}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+        reason = redact(f"{table}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
         return [CheckOutcome(spec, "error", error=reason) for spec in specs]
     by_name = {spec.name: spec for spec in specs}
     outcomes: dict[str, CheckOutcome] = {}
@@ -179,13 +184,12 @@ def run_checkpoint(url: str, run_id: str, suites: list[Suite]) -> CheckpointResu
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    connection_string = sqlalchemy_url(url)
     groups: dict[tuple[str, str], list[ExpectationSpec]] = defaultdict(list)
     for suite in suites:
         for spec in suite.expectations:
             groups[(spec.schema, spec.table)].append(spec)
     outcomes: list[CheckOutcome] = []
     for n, specs in enumerate(groups.values()):
-        outcomes.extend(_check_relation(context, url, connection_string, n, specs))
+        outcomes.extend(_check_relation(context, url, n, specs))
     _record(url, run_id, outcomes)
     return CheckpointResult(run_id=run_id, outcomes=outcomes, seconds=time.perf_counter() - started)
