@@ -156,8 +156,9 @@ create table raw_netsuite.transaction (id numeric primary key, type text, extern
 insert into raw_netsuite.transaction (id, type, externalid, _concord_deleted) values
     (1, 'CustInvc', 'in_1', false), (2, 'CustPymt', null, false), (3, 'CustPymt', 'pi_1', false),
     (4, 'CustCred', 'cn_1', false), (5, 'CustPymt', null, true);
-create table raw_salesforce."Account" ("Id" text primary key, "Type" text, "Tax_Id__c" text, "IsDeleted" boolean,
-    _concord_deleted boolean not null default false, _concord_run_id text not null default 'r0');
+-- "Name": GX's own uniqueness row query lower-cases it (see failing_rows); the checks must still run.
+create table raw_salesforce."Account" ("Id" text primary key, "Name" text, "Type" text, "Tax_Id__c" text,
+    "IsDeleted" boolean, _concord_deleted boolean not null default false, _concord_run_id text not null default 'r0');
 insert into raw_salesforce."Account" ("Id", "Type", "Tax_Id__c", "IsDeleted") values
     ('001A', 'Customer', 'T1', false), ('001B', 'Customer', 'T1', false), ('001C', 'Prospect', 'T2', false),
     ('001D', 'Customer', 'T2', true), ('001E', 'Partner', 'T3', false);

@@ -1,7 +1,11 @@
-"""The failing rows' keys by our own query, for expectations whose GX SQL result carries no index list.
+"""The failing rows' keys by our own query, for the uniqueness expectations.
 
-GX 1.24 returns `unexpected_index_list` for column map expectations on SQL, but not for multicolumn ones
-(`expect_compound_columns_to_be_unique`): their keys come from the equivalent query here.
+GX 1.24 judges them (counts, success) but cannot name their rows on PostgreSQL: for
+`expect_compound_columns_to_be_unique` the SQL result carries no `unexpected_index_list`, and for
+`expect_column_values_to_be_unique` the index-list query lower-cases some case-preserved column names of the
+table (a raw_salesforce."Account" with a "Name" column fails with `column "name" does not exist`). So GX runs
+them with counts only and the rows come from the equivalent query here: the rows whose value (combination)
+occurs more than once among the checked rows.
 """
 
 from __future__ import annotations
@@ -30,18 +34,23 @@ def where_clause(spec: ExpectationSpec) -> sql.Composable:
     return sql.SQL(" and ").join(parts) if parts else sql.SQL("true")
 
 
+QUERIED_TYPES = frozenset({"expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"})
+
+
 def supports(spec: ExpectationSpec) -> bool:
-    return spec.type == "expect_compound_columns_to_be_unique"
+    return spec.type in QUERIED_TYPES
 
 
 def failing_rows(url: str, spec: ExpectationSpec) -> list[dict[str, Any]]:
     """Key columns of the rows failing `spec` (rows whose column combination occurs more than once)."""
     if not supports(spec):
         raise ValueError(f"no failing-rows query for {spec.type}")
-    columns = [sql.Identifier(c) for c in spec.kwargs["column_list"]]
+    names = spec.kwargs["column_list"] if "column_list" in spec.kwargs else [spec.kwargs["column"]]
+    columns = [sql.Identifier(c) for c in names]
     table = sql.Identifier(spec.schema, spec.table)
     where = where_clause(spec)
-    # GX ignores a row only when all the columns are null (ignore_row_if's default, all_values_are_missing).
+    # GX ignores a row only when all the columns are null (a null value for the single-column expectation;
+    # ignore_row_if's default, all_values_are_missing, for the compound one).
     not_all_null = sql.SQL("not ({})").format(
         sql.SQL(" and ").join(sql.SQL("{} is null").format(c) for c in columns))
     query = sql.SQL(

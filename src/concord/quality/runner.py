@@ -68,15 +68,20 @@ def _row_condition(spec: ExpectationSpec) -> Any:
     return conditions[0] if len(conditions) == 1 else AndCondition(conditions=conditions)
 
 
+def _first_line(text: str, limit: int = 300) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
 def _error_text(exception_info: Any) -> str | None:
     """GX reports a failed metric either as {raised_exception, exception_message} or as a dict of such per metric."""
     if not isinstance(exception_info, dict):
         return None
     if exception_info.get("raised_exception"):
-        return str(exception_info.get("exception_message") or "GX raised an exception")
+        return _first_line(str(exception_info.get("exception_message") or "GX raised an exception"))
     for value in exception_info.values():
         if isinstance(value, dict) and (value.get("raised_exception") or value.get("exception_message")):
-            return str(value.get("exception_message") or "GX raised an exception")
+            return _first_line(str(value.get("exception_message") or "GX raised an exception"))
     return None
 
 
@@ -84,15 +89,19 @@ def _outcome(url: str, spec: ExpectationSpec, result: Any) -> CheckOutcome:
     error = _error_text(result.exception_info)
     body = result.result or {}
     if error is not None or "element_count" not in body:
-        return CheckOutcome(spec, "error", error=error or "GX returned no result for this expectation")
+        reason = redact(error) if error else "GX returned no result for this expectation"
+        return CheckOutcome(spec, "error", error=f"{spec.qualified_table}: {reason}")
     unexpected = int(body.get("unexpected_count") or 0)
     index_list = body.get("unexpected_index_list")
-    if unexpected and not index_list:
-        if not failing_rows.supports(spec):
-            # Failing rows whose keys are unknown cannot become exceptions: never a silent pass.
+    if failing_rows.supports(spec):
+        index_list = failing_rows.failing_rows(url, spec) if unexpected else []
+        if len(index_list) != unexpected:
             return CheckOutcome(spec, "error", error=(
-                f"{spec.qualified_table}: GX reported {unexpected} failing rows without their keys"))
-        index_list = failing_rows.failing_rows(url, spec)
+                f"{spec.qualified_table}: GX counted {unexpected} failing rows, the key query found {len(index_list)}"))
+    elif unexpected and not index_list:
+        # Failing rows whose keys are unknown cannot become exceptions: never a silent pass.
+        return CheckOutcome(spec, "error", error=(
+            f"{spec.qualified_table}: GX reported {unexpected} failing rows without their keys"))
     rows = [{column: row.get(column) for column in spec.key_columns} for row in index_list or []]
     return CheckOutcome(
         spec,
@@ -104,41 +113,52 @@ def _outcome(url: str, spec: ExpectationSpec, result: Any) -> CheckOutcome:
     )
 
 
-def _check_relation(context: Any, url: str, n: int, specs: list[ExpectationSpec]) -> list[CheckOutcome]:
+def _validate(context: Any, batch: Any, name: str, specs: list[ExpectationSpec], result_format: dict) -> Any:
     import great_expectations as gx
     import great_expectations.expectations as gxe
 
-    first = specs[0]
-    table = first.qualified_table
+    suite = context.suites.add(gx.ExpectationSuite(name=name))
+    for spec in specs:
+        cls = getattr(gxe, "".join(part.capitalize() for part in spec.type.split("_")))
+        extra: dict[str, Any] = {"meta": {_META_KEY: spec.name}}
+        condition = _row_condition(spec)
+        if condition is not None:
+            extra["row_condition"] = condition
+        suite.add_expectation(cls(**spec.kwargs, **extra))
+    definition = context.validation_definitions.add(gx.ValidationDefinition(name=name, data=batch, suite=suite))
+    return definition.run(result_format=result_format)
+
+
+def _check_relation(context: Any, url: str, n: int, specs: list[ExpectationSpec]) -> list[CheckOutcome]:
+    """All expectations on one table: those GX can name the failing rows of in one validation (COMPLETE with
+    the key columns as index), the uniqueness ones in another (counts; rows by our query, see failing_rows)."""
+    table = specs[0].qualified_table
+    indexed = [s for s in specs if not failing_rows.supports(s)]
+    queried = [s for s in specs if failing_rows.supports(s)]
+    results: list[Any] = []
     try:
         # One datasource (one SQLAlchemy engine) per table, with the table's schema as its search path: GX caches
         # column names per engine, and with a shared engine a later table's case-preserved columns ("Id")
         # resolved against an earlier table's ("id").
         datasource = context.data_sources.add_postgres(
-            f"warehouse_{n}", connection_string=sqlalchemy_url(url, first.schema))
-        asset = datasource.add_table_asset(f"t{n}", table_name=_quote(first.table))
+            f"warehouse_{n}", connection_string=sqlalchemy_url(url, specs[0].schema))
+        asset = datasource.add_table_asset(f"t{n}", table_name=_quote(specs[0].table))
         batch = asset.add_batch_definition_whole_table("whole")
-        suite = context.suites.add(gx.ExpectationSuite(name=f"s{n}"))
-        for spec in specs:
-            cls = getattr(gxe, "".join(part.capitalize() for part in spec.type.split("_")))
-            extra: dict[str, Any] = {"meta": {_META_KEY: spec.name}}
-            condition = _row_condition(spec)
-            if condition is not None:
-                extra["row_condition"] = condition
-            suite.add_expectation(cls(**spec.kwargs, **extra))
-        definition = context.validation_definitions.add(gx.ValidationDefinition(name=f"v{n}", data=batch, suite=suite))
-        key_columns = list(dict.fromkeys(c for s in specs for c in s.key_columns))
-        run = definition.run(result_format={
-            "result_format": "COMPLETE",
-            "unexpected_index_column_names": key_columns,
-            "return_unexpected_index_query": False,
-        })
+        if indexed:
+            key_columns = list(dict.fromkeys(c for s in indexed for c in s.key_columns))
+            results += _validate(context, batch, f"v{n}_indexed", indexed, {
+                "result_format": "COMPLETE",
+                "unexpected_index_column_names": key_columns,
+                "return_unexpected_index_query": False,
+            }).results
+        if queried:
+            results += _validate(context, batch, f"v{n}_queried", queried, {"result_format": "SUMMARY"}).results
     except Exception as exc:  # any GX or database failure means these checks could not execute
-        reason = redact(f"{table}: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}")
+        reason = redact(f"{table}: {type(exc).__name__}: {_first_line(str(exc))}")
         return [CheckOutcome(spec, "error", error=reason) for spec in specs]
     by_name = {spec.name: spec for spec in specs}
     outcomes: dict[str, CheckOutcome] = {}
-    for result in run.results:
+    for result in results:
         name = (result.expectation_config.meta or {}).get(_META_KEY)
         if name in by_name:
             try:
