@@ -133,10 +133,13 @@ def test_systemic_threshold_blocks_the_source(warehouse: str, sql: Callable[[str
     status_rule = {"type": "expect_column_values_to_be_in_set", "kwargs": {"column": "status", "value_set": ["paid"]}}
     checks = [suite("contracts",
                     expectation("block_status", policy="block", where=LIVE, **status_rule),       # 1 of 3 rows
-                    expectation("warn_status", policy="warn", **status_rule))]                     # 2 of 4 rows
+                    expectation("warn_status", policy="warn", **status_rule),                      # 2 of 4 rows
+                    expectation("fault_status", policy="block", where=LIVE, **status_rule,          # a fault class
+                                **{"class": "payment_status_mismatch"}))]
     sql(INVOICES)
     run_checkpoint(warehouse, "run1", checks)
-    assert blocked_sources(conn, "run1", config) == {"stripe"}  # 33 % > 30 %; the warn one never blocks
+    # 33 % > 30 %; the warn one never blocks, nor does a business inconsistency (only its keys are blocked)
+    assert blocked_sources(conn, "run1", config) == {"stripe"}
     (failure,) = systemic_failures(conn, "run1", config)
     assert (failure.expectation, failure.threshold_percent) == ("block_status", 30.0)
     assert round(failure.unexpected_percent, 1) == 33.3

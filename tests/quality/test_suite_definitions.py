@@ -82,6 +82,7 @@ def test_invalid_json_names_the_file(tmp_path: Path) -> None:
         ("[systemic.sources]\nquickbooks = 1\n", "unknown source 'quickbooks'"),
         ("[stewards.classes]\nmade_up = 'x'\n", "unknown class 'made_up'"),
         ("[aging]\nbucket_bounds_days = [3, 1]\n", "increasing positive numbers"),
+        ("[systemic]\nclasses = ['made_up']\n", "systemic.classes must list exception classes"),
         ("[systemic\n", "not valid TOML"),
     ],
 )

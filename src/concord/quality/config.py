@@ -14,7 +14,7 @@ from typing import Any
 
 from concord.paths import project_root
 from concord.quality.errors import QualityConfigError
-from concord.quality.fault_classes import EXCEPTION_CLASSES, SYSTEMS
+from concord.quality.fault_classes import CONTRACT_VIOLATION, EXCEPTION_CLASSES, SYSTEMS
 
 DIR_ENV = "CONCORD_EXPECTATIONS_DIR"
 CONFIG_NAME = "quality.toml"
@@ -35,6 +35,7 @@ class QualityConfig:
     stewards: dict[str, str] = field(default_factory=dict)
     default_steward: str = "data_platform"
     aging_bounds_days: tuple[float, ...] = (1.0, 3.0, 7.0)
+    systemic_classes: frozenset[str] = frozenset({CONTRACT_VIOLATION})
 
     def threshold_for(self, source: str) -> float:
         """The unexpected share (percent) above which one expectation blocks `source` entirely."""
@@ -66,6 +67,9 @@ def load_config(directory: Path | None = None) -> QualityConfig:
         if source not in SYSTEMS:
             raise QualityConfigError(str(path), f"systemic.sources names unknown source {source!r}")
         per_source[source] = _number(path, f"systemic.sources.{source}", value)
+    classes = systemic.get("classes", [CONTRACT_VIOLATION])
+    if not isinstance(classes, list) or any(c not in EXCEPTION_CLASSES for c in classes):
+        raise QualityConfigError(str(path), f"systemic.classes must list exception classes, got {classes!r}")
     stewards_raw = raw.get("stewards", {})
     default_steward = stewards_raw.get("default", "data_platform")
     stewards = {}
@@ -86,4 +90,5 @@ def load_config(directory: Path | None = None) -> QualityConfig:
         stewards=stewards,
         default_steward=default_steward,
         aging_bounds_days=tuple(float(b) for b in bounds),
+        systemic_classes=frozenset(classes),
     )

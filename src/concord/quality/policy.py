@@ -34,13 +34,18 @@ class SystemicFailure:
 def systemic_failures(
     conn: psycopg.Connection, run_id: str, config: QualityConfig | None = None
 ) -> list[SystemicFailure]:
-    """The run's `block` expectations whose failing share exceeds their source's threshold."""
+    """The run's `block` contract expectations whose failing share exceeds their source's threshold.
+
+    Only classes in `systemic.classes` (default: contract_violation) count: a broken contract means the source's
+    data cannot be trusted, while a business inconsistency (a duplicate account) only blocks its own keys.
+    """
     config = config or load_config()
     out: list[SystemicFailure] = []
     for source, suite, expectation, percent in conn.execute(
         "select source, suite, expectation, unexpected_percent from concord_meta.check_results "
-        "where run_id = %s and status = 'failure' and policy = 'block' order by source, suite, expectation",
-        (run_id,),
+        "where run_id = %s and status = 'failure' and policy = 'block' and detail ->> 'class' = any(%s) "
+        "order by source, suite, expectation",
+        (run_id, sorted(config.systemic_classes)),
     ):
         threshold = config.threshold_for(source)
         if percent is not None and percent > threshold:
