@@ -1,9 +1,10 @@
 """The checkpoint: runs the suites with GX Core 1.x in-process and records `concord_meta.check_results`.
 
-One ephemeral GX context per call, one PostgreSQL datasource on the warehouse, one table asset and one
-validation definition per checked table (`where` becomes GX row conditions); the results come back
-in COMPLETE format with the key columns as `unexpected_index_column_names`, so every failing row's keys are known.
-Great Expectations is imported here only (its import costs seconds).
+One ephemeral GX context per call; per checked table one PostgreSQL datasource and table asset and up to two
+validation definitions (`where` becomes GX row conditions): the column-map expectations in COMPLETE format with
+the key columns as `unexpected_index_column_names`, so every failing row's keys come back from GX, and the
+uniqueness ones with counts, their rows named by `failing_rows`. `seconds` includes GX's import on first use
+(it costs seconds, and happens here only).
 """
 
 from __future__ import annotations
