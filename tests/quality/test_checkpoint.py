@@ -79,6 +79,20 @@ def test_each_kind_fails_on_a_violation_and_passes_when_clean(
     assert rows == [("clean", "success", 0), ("broken", "failure", len(implicated)), ("repaired", "success", 0)]
 
 
+def test_every_failing_row_is_named_past_gx_partial_count(warehouse: str, sql: Callable[[str], None]) -> None:
+    checks = [suite("contracts", expectation("status_ok", type="expect_column_values_to_be_in_set",
+                                             kwargs={"column": "status", "value_set": ["paid"]}),
+                    expectation("number_unique", type="expect_column_values_to_be_unique",
+                                kwargs={"column": "number"}))]
+    sql(INVOICES + "insert into raw_stripe.invoices (id, number, status) "
+        "select 'in_x' || g, 'N-dup', 'open' from generate_series(1, 45) g;")
+    status, unique = run_checkpoint(warehouse, "run1", checks).outcomes
+    assert (status.unexpected_count, len(status.implicated_keys())) == (47, 47)  # GX's default list stops at 20
+    assert (unique.unexpected_count, len(unique.implicated_keys())) == (47, 47)  # N-1 twice, N-dup 45 times
+    capped = run_checkpoint(warehouse, "run2", checks, max_failing_rows=30).outcomes[0]
+    assert capped.status == "error" and "reported 47 failing rows but the keys of 30" in (capped.error or "")
+
+
 def test_three_runs_open_refresh_and_resolve(warehouse: str, sql: Callable[[str], None],
                                             conn: psycopg.Connection, config: QualityConfig) -> None:
     checks = [suite("contracts", expectation("status_ok", type="expect_column_values_to_be_in_set",

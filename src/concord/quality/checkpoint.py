@@ -46,7 +46,7 @@ def run_checks(
             "on conflict (run_id, stage) do update set status = 'running', started_at = now(), ended_at = null",
             (run_id,))
         conn.commit()
-    result = run_checkpoint(url, run_id, suites)
+    result = run_checkpoint(url, run_id, suites, config.max_failing_rows)
     with connect(url) as conn:
         summary = sync_exceptions(conn, run_id, result.outcomes, config)
         systemic = systemic_failures(conn, run_id, config)

@@ -36,6 +36,7 @@ class QualityConfig:
     default_steward: str = "data_platform"
     aging_bounds_days: tuple[float, ...] = (1.0, 3.0, 7.0)
     systemic_classes: frozenset[str] = frozenset({CONTRACT_VIOLATION})
+    max_failing_rows: int = 100_000
 
     def threshold_for(self, source: str) -> float:
         """The unexpected share (percent) above which one expectation blocks `source` entirely."""
@@ -70,6 +71,9 @@ def load_config(directory: Path | None = None) -> QualityConfig:
     classes = systemic.get("classes", [CONTRACT_VIOLATION])
     if not isinstance(classes, list) or any(c not in EXCEPTION_CLASSES for c in classes):
         raise QualityConfigError(str(path), f"systemic.classes must list exception classes, got {classes!r}")
+    max_rows = raw.get("checks", {}).get("max_failing_rows", 100_000)
+    if isinstance(max_rows, bool) or not isinstance(max_rows, int) or max_rows < 1:
+        raise QualityConfigError(str(path), f"checks.max_failing_rows must be a positive integer, got {max_rows!r}")
     stewards_raw = raw.get("stewards", {})
     default_steward = stewards_raw.get("default", "data_platform")
     stewards = {}
@@ -91,4 +95,5 @@ def load_config(directory: Path | None = None) -> QualityConfig:
         default_steward=default_steward,
         aging_bounds_days=tuple(float(b) for b in bounds),
         systemic_classes=frozenset(classes),
+        max_failing_rows=max_rows,
     )

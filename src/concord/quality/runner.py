@@ -25,6 +25,7 @@ from concord.quality.suites import ExpectationSpec, Suite
 from concord.warehouse.connection import ready_url, redact
 
 _META_KEY = "concord_expectation"
+DEFAULT_MAX_FAILING_ROWS = 100_000
 
 
 def sqlalchemy_url(url: str, schema: str | None = None) -> str:
@@ -86,7 +87,7 @@ def _error_text(exception_info: Any) -> str | None:
     return None
 
 
-def _outcome(url: str, spec: ExpectationSpec, result: Any) -> CheckOutcome:
+def _outcome(url: str, spec: ExpectationSpec, result: Any, max_failing_rows: int) -> CheckOutcome:
     error = _error_text(result.exception_info)
     body = result.result or {}
     if error is not None or "element_count" not in body:
@@ -99,10 +100,12 @@ def _outcome(url: str, spec: ExpectationSpec, result: Any) -> CheckOutcome:
         if len(index_list) != unexpected:
             return CheckOutcome(spec, "error", error=(
                 f"{spec.qualified_table}: GX counted {unexpected} failing rows, the key query found {len(index_list)}"))
-    elif unexpected and not index_list:
-        # Failing rows whose keys are unknown cannot become exceptions: never a silent pass.
+    elif len(index_list or []) != unexpected:
+        # Failing rows whose keys are unknown cannot become exceptions: never a silent (partial) pass.
+        cap = f" (max_failing_rows is {max_failing_rows})" if unexpected > max_failing_rows else ""
         return CheckOutcome(spec, "error", error=(
-            f"{spec.qualified_table}: GX reported {unexpected} failing rows without their keys"))
+            f"{spec.qualified_table}: GX reported {unexpected} failing rows but the keys of "
+            f"{len(index_list or [])}{cap}"))
     rows = [{column: row.get(column) for column in spec.key_columns} for row in index_list or []]
     return CheckOutcome(
         spec,
@@ -130,7 +133,9 @@ def _validate(context: Any, batch: Any, name: str, specs: list[ExpectationSpec],
     return definition.run(result_format=result_format)
 
 
-def _check_relation(context: Any, url: str, n: int, specs: list[ExpectationSpec]) -> list[CheckOutcome]:
+def _check_relation(
+    context: Any, url: str, n: int, specs: list[ExpectationSpec], max_failing_rows: int
+) -> list[CheckOutcome]:
     """All expectations on one table: those GX can name the failing rows of in one validation (COMPLETE with
     the key columns as index), the uniqueness ones in another (counts; rows by our query, see failing_rows)."""
     table = specs[0].qualified_table
@@ -149,6 +154,8 @@ def _check_relation(context: Any, url: str, n: int, specs: list[ExpectationSpec]
             key_columns = list(dict.fromkeys(c for s in indexed for c in s.key_columns))
             results += _validate(context, batch, f"v{n}_indexed", indexed, {
                 "result_format": "COMPLETE",
+                # GX truncates a SQL index list at partial_unexpected_count (default 20) even in COMPLETE.
+                "partial_unexpected_count": max_failing_rows,
                 "unexpected_index_column_names": key_columns,
                 "return_unexpected_index_query": False,
             }).results
@@ -163,7 +170,7 @@ def _check_relation(context: Any, url: str, n: int, specs: list[ExpectationSpec]
         name = (result.expectation_config.meta or {}).get(_META_KEY)
         if name in by_name:
             try:
-                outcomes[name] = _outcome(url, by_name[name], result)
+                outcomes[name] = _outcome(url, by_name[name], result, max_failing_rows)
             except psycopg.Error as exc:
                 outcomes[name] = CheckOutcome(by_name[name], "error", error=f"{table}: failing rows query: {exc}")
     return [outcomes.get(s.name) or CheckOutcome(s, "error", error=f"{table}: GX returned no result") for s in specs]
@@ -192,10 +199,13 @@ def _record(url: str, run_id: str, outcomes: Iterable[CheckOutcome]) -> None:
             )
 
 
-def run_checkpoint(url: str, run_id: str, suites: list[Suite]) -> CheckpointResult:
+def run_checkpoint(
+    url: str, run_id: str, suites: list[Suite], max_failing_rows: int = DEFAULT_MAX_FAILING_ROWS
+) -> CheckpointResult:
     """Run every expectation of `suites` against the warehouse at `url`; record and return the outcomes.
 
-    Never raises for a check that cannot execute: that check's outcome is `error` (and the result fails).
+    Never raises for a check that cannot execute: that check's outcome is `error` (and the result fails), as is
+    one with more failing rows than `max_failing_rows` (their keys would be incomplete).
     """
     started = time.perf_counter()
     url = ready_url(url)
@@ -211,6 +221,6 @@ def run_checkpoint(url: str, run_id: str, suites: list[Suite]) -> CheckpointResu
             groups[(spec.schema, spec.table)].append(spec)
     outcomes: list[CheckOutcome] = []
     for n, specs in enumerate(groups.values()):
-        outcomes.extend(_check_relation(context, url, n, specs))
+        outcomes.extend(_check_relation(context, url, n, specs, max_failing_rows))
     _record(url, run_id, outcomes)
     return CheckpointResult(run_id=run_id, outcomes=outcomes, seconds=time.perf_counter() - started)
