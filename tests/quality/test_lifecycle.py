@@ -106,6 +106,8 @@ def test_blocked_keys_are_exactly_the_open_block_keys(conn: psycopg.Connection, 
     assert blocked_keys(conn, "stripe", "invoices") == {"in_1", "in_2", "in_3"}
     assert blocked_keys(conn, "netsuite", "transaction") == set()
     assert blocked_key_count(conn) == 3
+    view = conn.execute("select distinct system, object, key from concord_meta.blocked_keys").fetchall()
+    assert sorted(view) == [("stripe", "invoices", k) for k in ("in_1", "in_2", "in_3")]
     row = exceptions(conn)[exception_id("erp_payment_unmatched", {"netsuite": {"transaction": [7]}})]
     assert (row["blocked"], row["steward_team"]) == (False, "accounts_receivable")
     sync_exceptions(conn, "run2", [failing(INVOICES), failing(other, {"id": "in_3"}), failing(PAYMENTS)], config,
