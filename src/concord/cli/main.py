@@ -8,7 +8,7 @@ import traceback
 
 import typer
 
-from concord.cli import replay, score, sync, transform, warehouse
+from concord.cli import check, replay, score, sync, transform, warehouse
 from concord.errors import ConcordError
 
 app = typer.Typer(
@@ -22,6 +22,7 @@ app.add_typer(replay.app, name="replay")
 app.command("sync")(sync.sync)
 app.add_typer(transform.app, name="transform")
 app.command("score")(score.score)
+app.command("check")(check.check)
 
 
 def _mount_optional() -> None:

@@ -1,0 +1,46 @@
+"""`concord check`: run the quality suites, update exceptions, print what was found.
+
+Exit code 1 only when a check could not execute; failing rows (open exceptions) are a successful run.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import typer
+
+
+def check(
+    run_id: str = typer.Option(None, "--run-id", help="Correlation id for this run (default: manual__<utc time>)."),
+    suites: list[str] = typer.Option(None, "--suite", help="Run only this suite (repeatable; default: all)."),
+) -> None:
+    """Run the GX suites in expectations/ on the warehouse; open, refresh and resolve exceptions."""
+    from concord.quality.checkpoint import run_checks
+
+    run_id = run_id or f"manual__{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}"
+    report = run_checks(None, run_id, suites or None)
+    result, exc = report.result, report.exceptions
+    typer.echo(
+        f"run {run_id}: {len(result.outcomes)} expectations in {result.seconds:.1f} s: "
+        f"{len(result.passed)} passed, {len(result.failed)} failed, {len(result.errored)} could not run"
+    )
+    for outcome in result.failed:
+        typer.echo(
+            f"  failed  {outcome.spec.suite}.{outcome.spec.name} ({outcome.spec.qualified_table}): "
+            f"{outcome.unexpected_count:,} of {outcome.element_count:,} rows, {outcome.spec.fault_class}, "
+            f"policy {outcome.spec.policy}"
+        )
+    for outcome in result.errored:
+        typer.secho(f"  error   {outcome.spec.suite}.{outcome.spec.name}: {outcome.error}", err=True, fg="red")
+    typer.echo(
+        f"exceptions: {exc.opened} opened, {exc.refreshed} refreshed, {exc.reopened} re-opened, "
+        f"{exc.resolved} resolved; {report.open_exceptions} open; {report.blocked_keys} keys blocked from writebacks"
+    )
+    for failure in report.systemic:
+        typer.echo(
+            f"systemic: {failure.source} writebacks blocked ({failure.suite}.{failure.expectation} fails "
+            f"{failure.unexpected_percent:.1f} % of rows > {failure.threshold_percent:g} %)"
+        )
+    if not report.succeeded:
+        typer.secho("checks could not execute: the run failed", err=True, fg="red")
+        raise typer.Exit(1)
