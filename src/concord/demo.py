@@ -71,12 +71,21 @@ def _built_sources() -> list[str]:
     return [name for name in SOURCES if load_api(name) is not None]
 
 
+# One correlation id for the whole demo run, as one Airflow run id is for an hourly run.
+RUN_ID = f"demo__{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}"
+
+
 def step_sync() -> list[str]:
-    run_id = f"demo__{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}"
     sources = _built_sources()
     if not sources:
         return ["sync: no source emulator is built yet"]
-    return [line for line in _concord("sync", *sources, "--run-id", run_id).strip().splitlines()]
+    return [line for line in _concord("sync", *sources, "--run-id", RUN_ID).strip().splitlines()]
+
+
+def step_check() -> list[str]:
+    """The GX checkpoint: results in concord_meta.check_results, failing rows as owned exceptions."""
+    lines = _concord("check", "--run-id", RUN_ID).strip().splitlines()
+    return [f"checks: {lines[0]}", *(f"  {line.strip()}" for line in lines[1:])]
 
 
 def step_transform() -> list[str]:
@@ -113,6 +122,7 @@ STEPS: list[tuple[str, Callable[[], list[str]]]] = [
     ("sandbox", step_sandbox),
     ("sync", step_sync),
     ("transform", step_transform),
+    ("checks", step_check),
     ("warehouse contents", step_warehouse_contents),
 ]
 
