@@ -6,21 +6,10 @@ means one in a hundred ERP-posted invoices carries a wrong total.
 
 from __future__ import annotations
 
+from concord.fault_classes import FAULT_CLASSES
 from concord_sandbox.errors import InvalidOptionError
 
-CLASSES: tuple[str, ...] = (
-    "duplicate_crm_account",
-    "billing_customer_unlinked",
-    "erp_customer_missing",
-    "invoice_unposted_missing_tax_mapping",
-    "invoice_unposted_missing_entity_mapping",
-    "invoice_amount_mismatch",
-    "invoice_currency_mismatch",
-    "payment_status_mismatch",
-    "erp_payment_unmatched",
-    "subscription_without_opportunity",
-    "deleted_account_referenced",
-)
+CLASSES: tuple[str, ...] = FAULT_CLASSES
 
 # What a rate is a probability of, per class.
 BASE: dict[str, str] = {
