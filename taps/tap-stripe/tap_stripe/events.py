@@ -23,6 +23,7 @@ EVENT_ACTIONS: dict[str, dict[str, Action]] = {
     "customers": {"customer.created": U, "customer.updated": U, "customer.deleted": D},
     "products": {"product.created": U, "product.updated": U, "product.deleted": D},
     "prices": {"price.created": U, "price.updated": U, "price.deleted": D},
+    "tax_rates": {"tax_rate.created": U, "tax_rate.updated": U},
     "subscriptions": {
         "customer.subscription.created": U, "customer.subscription.updated": U,
         "customer.subscription.deleted": U,  # a cancellation: status `canceled`, not a deletion
@@ -37,6 +38,7 @@ EVENT_ACTIONS: dict[str, dict[str, Action]] = {
         "invoice.updated": U, "invoice.voided": U, "invoice.will_be_due": U,
         "invoice.deleted": D,  # only drafts can be deleted
     },
+    "invoice_payments": {"invoice_payment.paid": U},
     "payment_intents": {
         "payment_intent.created": U, "payment_intent.succeeded": U, "payment_intent.canceled": U,
         "payment_intent.processing": U, "payment_intent.payment_failed": U, "payment_intent.requires_action": U,

@@ -57,6 +57,20 @@ class PricesStream(StripeStream):
     )
 
 
+class TaxRatesStream(StripeStream):
+    """Tax rates: which `txr_…` an invoice's `total_taxes` names (reconciliation maps them to ERP tax codes)."""
+
+    name = "tax_rates"
+    path = "/v1/tax_rates"
+    object_name = "tax_rate"
+    schema = build_schema(
+        f"{_COMMON} "
+        "active:bool country:str description:str display_name:str effective_percentage:num flat_amount:obj "
+        "inclusive:bool jurisdiction:str jurisdiction_level:str percentage:num rate_type:str state:str "
+        "tax_type:str"
+    )
+
+
 class SubscriptionsStream(StripeStream):
     """Subscriptions with all their items: past 10, `/v1/subscription_items?subscription=…` pages the rest."""
 
@@ -105,6 +119,19 @@ class InvoicesStream(StripeStream):
 
     def complete(self, obj: dict[str, Any]) -> dict[str, Any]:
         return complete_embedded(self, obj, "lines", f"/v1/invoices/{obj['id']}/lines", {})
+
+
+class InvoicePaymentsStream(StripeStream):
+    """Invoice payments: since the 2025 API the only link from an invoice to the payment intent that paid it."""
+
+    name = "invoice_payments"
+    path = "/v1/invoice_payments"
+    object_name = "invoice_payment"
+    schema = build_schema(
+        "object:str created:int livemode:bool "
+        "amount_paid:int amount_requested:int currency:str invoice:str is_default:bool payment:obj status:str "
+        "status_transitions:obj"
+    )
 
 
 class PaymentIntentsStream(StripeStream):
@@ -165,6 +192,6 @@ class CreditNotesStream(StripeStream):
 
 
 STREAM_TYPES: tuple[type[StripeStream], ...] = (
-    CustomersStream, ProductsStream, PricesStream, SubscriptionsStream, InvoicesStream, PaymentIntentsStream,
-    ChargesStream, RefundsStream, CreditNotesStream,
+    CustomersStream, ProductsStream, PricesStream, TaxRatesStream, SubscriptionsStream, InvoicesStream,
+    InvoicePaymentsStream, PaymentIntentsStream, ChargesStream, RefundsStream, CreditNotesStream,
 )

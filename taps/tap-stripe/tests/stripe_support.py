@@ -24,6 +24,7 @@ from concord_sandbox.paths import database_path
 from concord_sandbox.seed import DEFAULT_START, seed_company
 from concord_sandbox.store import Store
 from concord_sandbox.timefmt import parse_iso
+from tap_stripe.streams import STREAM_TYPES
 
 SEED = 1
 SECRET_KEY = sandbox_credentials(SEED)["stripe"]["secret_key"]
@@ -145,9 +146,8 @@ def live(tables: Table) -> dict[tuple[str, str], dict[str, Any]]:
     return {k: v for k, v in tables.items() if v.get("_sdc_deleted_at") is None}
 
 
-STREAM_TABLES = {"customers": "customers", "products": "products", "prices": "prices",
-                 "subscriptions": "subscriptions", "invoices": "invoices", "payment_intents": "payment_intents",
-                 "charges": "charges", "refunds": "refunds", "credit_notes": "credit_notes"}
+# Every stream reads the emulator table of the same name.
+STREAM_TABLES = {cls.name: cls.name for cls in STREAM_TYPES}
 
 _TAP_FIELDS = ("_concord_updated", "_concord_version", "_concord_event_id", "_sdc_deleted_at")
 
