@@ -156,7 +156,10 @@ def truth_keys(conn: sqlite3.Connection, open_only: bool = True) -> dict[str, se
 
 def base_counts(conn: sqlite3.Connection) -> dict[str, int]:
     """How many records each class's rate applies to (the denominators of the planting rates)."""
-    one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
+
+    def one(sql: str) -> int:
+        return conn.execute(sql).fetchone()[0]
+
     customers = one("select count(*) from customers")
     erp_invoices = one("""select count(*) from invoices i join customers c on c.id = i.customer
                           where exists (select 1 from customer n where n.externalid = c.id)""")
