@@ -38,3 +38,12 @@ def freshness() -> None:
     from concord.transform.runner import run_dbt
 
     run_dbt(["source", "freshness"], echo=True)
+
+
+@app.command()
+def manifest(force: bool = typer.Option(False, "--force", help="Rebuild even if the project did not change.")) -> None:
+    """`dbt parse` into the manifest the Airflow DAGs render from (only when the dbt project changed)."""
+    from concord.transform.manifest import ensure_manifest, manifest_path
+
+    built = ensure_manifest(force=force)
+    typer.echo(f"dbt manifest {'built' if built else 'up to date'}: {manifest_path()}")
