@@ -148,3 +148,24 @@ def backfill(source: str, streams: list[str], start_date: str, run_id: str) -> d
     return {"source": source, "streams": list(streams), "start_date": start_date,
             "records_out": result.records_out, "quarantined": result.quarantined,
             "seconds": round(result.seconds, 2)}
+
+
+def replay_quarantine_if_named(source: str, params: dict[str, Any], run_id: str) -> dict[str, Any]:
+    """concord_replay's per-source task: replay when `params['source']` names this source, else skip."""
+    if params.get("source") != source:
+        raise SkipStep(f"replay of {source} not requested")
+    return replay_quarantine(source, params.get("stream") or None, run_id)
+
+
+def replay_writebacks_if_named(destination: str, params: dict[str, Any], run_id: str) -> dict[str, Any]:
+    """concord_replay's per-destination task: re-send dead letters when `params['destination']` names it."""
+    if params.get("destination") != destination:
+        raise SkipStep(f"writeback replay to {destination} not requested")
+    return replay_writebacks(destination, run_id)
+
+
+def backfill_if_named(source: str, params: dict[str, Any], run_id: str) -> dict[str, Any]:
+    """concord_backfill's per-source task: backfill when `params['source']` names this source, else skip."""
+    if params.get("source") != source:
+        raise SkipStep(f"backfill of {source} not requested")
+    return backfill(source, list(params.get("streams") or []), str(params["start_date"]), run_id)
