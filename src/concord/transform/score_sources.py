@@ -40,3 +40,36 @@ def load_truth(sandbox_db: Path | None = None) -> Truth:
         return Truth(as_of=store.now_iso(), records=records)
     finally:
         store.close()
+
+
+FINANCE_FINDINGS_SQL = "select finding_id, finding_class, keys from finance.reconciliation_findings"
+
+
+def load_finance_findings(url: str) -> list[Item]:
+    """Every finance exception the finance marts flag (invoice posting, payment status, ERP payments, subscriptions)."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(FINANCE_FINDINGS_SQL).fetchall()
+    return [Item(str(fid), str(cls), key_set(str(cls), keys)) for fid, cls, keys in rows]
+
+
+def load_billing_paid_at(sandbox_db: Path | None = None) -> dict[str, str]:
+    """When each paid billing invoice was paid (ISO UTC by invoice id), from the sandbox's billing store: what an
+    SLA-bound class's due time is measured from (`score.due_instances`)."""
+    from datetime import UTC, datetime
+
+    from concord_sandbox.store import Store
+
+    store = Store(sandbox_db)
+    try:
+        with store.lock:
+            rows = store.conn.execute(
+                "select id, json_extract(data, '$.status_transitions.paid_at') from invoices "
+                "where status = 'paid' and deleted = 0"
+            ).fetchall()
+    finally:
+        store.close()
+    return {
+        str(i): datetime.fromtimestamp(int(p), UTC).strftime("%Y-%m-%dT%H:%M:%SZ") for i, p in rows if p is not None
+    }
