@@ -49,6 +49,7 @@ class QualityConfig:
     parameters: dict[str, Any] = field(default_factory=dict)
     freshness_hours: float | None = None
     source_freshness_hours: dict[str, float] = field(default_factory=dict)
+    detection_sla_hours: dict[str, float] = field(default_factory=dict)
 
     def threshold_for(self, source: str) -> float:
         """The unexpected share (percent) above which one expectation blocks `source` entirely."""
@@ -154,8 +155,17 @@ def load_config(directory: Path | None = None) -> QualityConfig:
         if source not in SYSTEMS:
             raise QualityConfigError(str(path), f"freshness.sources names unknown source {source!r}")
         per_source_freshness[source] = _hours(path, f"freshness.sources.{source}", value)
+    parameters = _parameters(path, raw.get("parameters", {}))
+    detection = {}
+    for cls, name in raw.get("detection", {}).items():
+        if cls not in EXCEPTION_CLASSES:
+            raise QualityConfigError(str(path), f"detection names unknown class {cls!r}")
+        if name not in parameters:
+            raise QualityConfigError(str(path), f"detection.{cls} = {name!r} is not a [parameters] name")
+        detection[cls] = _hours(path, f"parameters.{name}", parameters[name])
     return QualityConfig(
-        parameters=_parameters(path, raw.get("parameters", {})),
+        parameters=parameters,
+        detection_sla_hours=detection,
         freshness_hours=freshness_hours,
         source_freshness_hours=per_source_freshness,
         systemic_threshold_percent=default,

@@ -2,7 +2,8 @@
 
 An instance is expected when it was planted at or before the sandbox clock and not repaired by then. A finding
 matches an instance of the same class when their identifying keys overlap (the CRM accounts of a duplicate,
-the billing customer of a customer-level class); other classes compare all their keys.
+the billing customer of a customer-level class, the billing invoice of an invoice-level class); a class not
+listed compares all its keys.
 """
 
 from __future__ import annotations
@@ -24,6 +25,13 @@ IDENTIFYING_OBJECT: dict[str, tuple[str, str]] = {
     "billing_customer_unlinked": ("stripe", "customers"),
     "erp_customer_missing": ("stripe", "customers"),
     "deleted_account_referenced": ("stripe", "customers"),
+    "invoice_unposted_missing_tax_mapping": ("stripe", "invoices"),
+    "invoice_unposted_missing_entity_mapping": ("stripe", "invoices"),
+    "invoice_amount_mismatch": ("stripe", "invoices"),
+    "invoice_currency_mismatch": ("stripe", "invoices"),
+    "payment_status_mismatch": ("stripe", "invoices"),
+    "erp_payment_unmatched": ("netsuite", "transaction"),
+    "subscription_without_opportunity": ("stripe", "subscriptions"),
 }
 
 Keys = Mapping[str, Mapping[str, Sequence[Any]]]
