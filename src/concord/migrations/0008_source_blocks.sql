@@ -1,11 +1,12 @@
 -- Sources whose writebacks a check run blocks entirely: a systemic failure, i.e. a `block` contract expectation
--- failing for more than the configured share of its rows (reason 'contract', measured = percent of rows), or the
+-- failing for more than the configured share of its rows (reason 'contract', measured = percent of rows), the
 -- source past its freshness SLA (reason 'freshness', measured = hours since its last successful load; null when
--- it never loaded). One row per (run, source, check); written by the check stage, never updated.
+-- it never loaded), or a check of the source that could not execute (reason 'unchecked': nothing vouches for its
+-- data). One row per (run, source, check); written by the check stage, never updated.
 create table concord_meta.source_blocks (
     run_id text not null,
     source text not null,
-    reason text not null check (reason in ('contract', 'freshness')),
+    reason text not null check (reason in ('contract', 'freshness', 'unchecked')),
     check_name text not null,
     measured double precision,
     threshold double precision not null,

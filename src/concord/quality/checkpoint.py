@@ -12,7 +12,7 @@ from pathlib import Path
 
 import orjson
 
-from concord.quality.config import load_config
+from concord.quality.config import expectations_dir, load_config
 from concord.quality.data_docs import data_docs_dir
 from concord.quality.errors import ChecksNotExecutedError, SuiteDefinitionError
 from concord.quality.lifecycle import SyncSummary, sync_exceptions
@@ -23,6 +23,7 @@ from concord.quality.policy import (
     record_source_blocks,
     stale_sources,
     systemic_failures,
+    unchecked_sources,
 )
 from concord.quality.runner import run_checkpoint
 from concord.quality.suites import load_suites
@@ -91,7 +92,7 @@ def run_checks(
         config = load_config(directory)
         every_suite = load_suites(directory, parameters=config.parameters)
         if not every_suite:
-            raise SuiteDefinitionError(str((directory or Path("expectations")) / "suites"), None, "no suites found")
+            raise SuiteDefinitionError(str((directory or expectations_dir()) / "suites"), None, "no suites found")
         suites = load_suites(directory, suite_names, config.parameters) if suite_names else every_suite
         defined = {(s.name, e.name) for s in every_suite for e in s.expectations}
         result = run_checkpoint(url, run_id, suites, config.max_failing_rows, docs_dir or data_docs_dir())
@@ -100,7 +101,8 @@ def run_checks(
         raise
     with connect(url) as conn:
         summary = sync_exceptions(conn, run_id, result.outcomes, config, defined=defined)
-        systemic = systemic_failures(conn, run_id, config) + stale_sources(conn, config)
+        systemic = (systemic_failures(conn, run_id, config) + stale_sources(conn, config)
+                    + unchecked_sources(conn, run_id))
         record_source_blocks(conn, run_id, systemic)
         open_count = conn.execute(
             "select count(*) from concord_meta.exceptions where resolved_at is null").fetchone()[0]

@@ -1,7 +1,8 @@
 """The blocking policy: which keys the `wb_*` models exclude, and which sources are blocked entirely.
 
 A source is blocked entirely (a systemic failure) when one of its `block` contract expectations fails for more
-than its threshold share of rows, or when its last successful load is older than its freshness SLA. The check
+than its threshold share of rows, when its last successful load is older than its freshness SLA, or when one of
+its checks could not execute. The check
 stage records the blocks in `concord_meta.source_blocks`; `concord_meta.blocked_sources` (and
 `blocked_sources_now`) are the latest finished check run's.
 """
@@ -45,6 +46,8 @@ class SystemicFailure:
         return f"{self.suite}.{self.expectation}"
 
     def describe(self) -> str:
+        if self.reason == "unchecked":
+            return f"{self.check_name} could not execute"
         if self.reason == "freshness":
             age = "never loaded" if self.unexpected_percent is None else f"last loaded {self.unexpected_percent:.1f} h ago"
             return f"{self.source} is past its freshness SLA ({age} > {self.threshold_percent:g} h)"
@@ -95,6 +98,16 @@ def systemic_failures(
 def blocked_sources(conn: psycopg.Connection, run_id: str, config: QualityConfig | None = None) -> set[str]:
     """Sources whose writebacks this run's contract checks block entirely (freshness: `stale_sources`)."""
     return {f.source for f in systemic_failures(conn, run_id, config)}
+
+
+def unchecked_sources(conn: psycopg.Connection, run_id: str) -> list[SystemicFailure]:
+    """Sources with a check in this run that could not execute: blocked too, as nothing vouches for their data."""
+    return [
+        SystemicFailure(source, suite, expectation, None, 0.0, reason="unchecked")
+        for source, suite, expectation in conn.execute(
+            "select distinct on (source) source, suite, expectation from concord_meta.check_results "
+            "where run_id = %s and status = 'error' order by source, suite, expectation", (run_id,))
+    ]
 
 
 def record_source_blocks(conn: psycopg.Connection, run_id: str, failures: list[SystemicFailure]) -> None:
