@@ -1,0 +1,38 @@
+-- Desired cross-references on each live billing customer: `metadata.salesforce_account_id` (the CRM link the
+-- billing system already carries) and `metadata.erp_customer_id` (the ERP customer number). Blocked keys excluded.
+with
+
+accounts as (
+
+    select * from {{ ref('accounts') }}
+    where stripe_customer_id is not null
+
+),
+
+customers as (
+
+    select * from {{ ref('stg_stripe__customers') }}
+    where not is_deleted
+
+),
+
+final as (
+
+    select
+        -- writeback identity
+        customers.customer_id as key,
+        customers.customer_id as destination_id,
+        cast(null as text) as invalid_reason,
+
+        -- attributes (customer.* in ownership.csv)
+        accounts.salesforce_account_id,
+        accounts.erp_customer_number as erp_customer_id
+
+    from customers
+    inner join accounts on accounts.stripe_customer_id = customers.customer_id
+    where customers.customer_id not in ({{ writeback_blocked('stripe', 'customers') }})
+        and coalesce(accounts.salesforce_account_id, '') not in ({{ writeback_blocked('salesforce', 'Account') }})
+
+)
+
+select * from final
