@@ -16,6 +16,14 @@ customers as (
 
 ),
 
+erp_customers as (
+
+    -- the ERP owns its customer numbers: take them from the ERP, not from the CRM's copy
+    select customer_id, entity_number from {{ ref('stg_netsuite__customers') }}
+    where not is_deleted
+
+),
+
 final as (
 
     select
@@ -26,10 +34,11 @@ final as (
 
         -- attributes (customer.* in ownership.csv)
         accounts.salesforce_account_id,
-        accounts.erp_customer_number as erp_customer_id
+        erp_customers.entity_number as erp_customer_id
 
     from customers
     inner join accounts on accounts.stripe_customer_id = customers.customer_id
+    left join erp_customers on erp_customers.customer_id = accounts.netsuite_customer_id
     where customers.customer_id not in ({{ writeback_blocked('stripe', 'customers') }})
         and coalesce(accounts.salesforce_account_id, '') not in ({{ writeback_blocked('salesforce', 'Account') }})
 

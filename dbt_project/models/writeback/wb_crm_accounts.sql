@@ -63,6 +63,14 @@ last_payments as (
 
 ),
 
+erp_customers as (
+
+    -- the ERP owns its customer numbers: take them from the ERP, not from the CRM's copy
+    select customer_id, entity_number from {{ ref('stg_netsuite__customers') }}
+    where not is_deleted
+
+),
+
 final as (
 
     select
@@ -73,12 +81,13 @@ final as (
 
         -- attributes (account.*, customer.erp_customer_number in ownership.csv)
         accounts.canonical_account_id as concord_account_id,
-        accounts.erp_customer_number,
+        erp_customers.entity_number as erp_customer_number,
         billing.billing_status,
         receivables.ar_balance,
         last_payments.last_payment_date
 
     from accounts
+    left join erp_customers on erp_customers.customer_id = accounts.netsuite_customer_id
     left join billing on billing.canonical_account_id = accounts.canonical_account_id
     left join receivables on receivables.canonical_account_id = accounts.canonical_account_id
     left join last_payments on last_payments.canonical_account_id = accounts.canonical_account_id

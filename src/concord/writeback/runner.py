@@ -125,7 +125,8 @@ def run_writebacks(destination: str, run_id: str, *, url: str | None = None, dry
                 for plan in plans:
                     counts = _empty_counts(plan)
                     summary["targets"][plan.target.name] = counts
-                    counts["invalid"] = record_invalid(conn, run_id, plan.target, plan.invalid)
+                    counts["invalid"] = len(plan.invalid)  # logged once per content; counted every run
+                    counts["invalid_logged"] = record_invalid(conn, run_id, plan.target, plan.invalid)
                     stopped = sorted(blocked & set(plan.target.sources))
                     if stopped:
                         counts["blocked"] = len(plan.to_send)

@@ -30,6 +30,7 @@ class WritebackSettings:
     backoff_max: float = 8.0
     netsuite_concurrency: int = 4  # NetSuite has no batch API: one call per record, this many in flight
     salesforce_batch_size: int = 200
+    stripe_rate: float = 20.0      # requests/s to Stripe (test mode allows 25/s, live 100/s); 0 = unpaced
     max_change_share: float = 0.5  # a run that would change more of a destination's rows aborts (unless forced)
     timeout_seconds: float = 30.0
 
@@ -43,6 +44,7 @@ class WritebackSettings:
             backoff_max=_env("BACKOFF_MAX_SECONDS", d.backoff_max),
             netsuite_concurrency=max(1, int(_env("NETSUITE_CONCURRENCY", d.netsuite_concurrency))),
             salesforce_batch_size=min(200, max(1, int(_env("SALESFORCE_BATCH_SIZE", d.salesforce_batch_size)))),
+            stripe_rate=_env("STRIPE_RATE", d.stripe_rate),
             max_change_share=_env("MAX_CHANGE_SHARE", d.max_change_share),
             timeout_seconds=_env("TIMEOUT_SECONDS", d.timeout_seconds),
         )

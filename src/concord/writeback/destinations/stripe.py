@@ -10,6 +10,7 @@ from typing import Any
 import requests
 
 from concord.writeback.http import RetryCounter, call
+from concord.writeback.pacing import Pacer
 from concord.writeback.settings import WritebackSettings
 from concord.writeback.targets import Field, Item, Result, Target
 
@@ -62,6 +63,7 @@ class Stripe:
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
         self._lock = threading.Lock()
+        self.pacer = Pacer(settings.stripe_rate)
 
     def _session(self) -> requests.Session:
         session = getattr(self._local, "session", None)
@@ -79,6 +81,7 @@ class Stripe:
 
     def _one(self, target: Target, item: Item) -> Result:
         url = f"{self.base_url}/v1/customers/{item.key}"
+        self.pacer.wait()
         out = call(self._session(), "POST", url, self.settings, self.counter, data=form(target, item),
                    headers={"Idempotency-Key": idempotency_key(item)})
         if out.problem is None:
