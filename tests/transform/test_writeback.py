@@ -90,94 +90,46 @@ def test_writebacks_apply_once_log_outcomes_and_repair_ground_truth(world: Write
     assert stages == [(f"writeback:{d}", "succeeded") for d in sorted(DESTINATIONS)]
 
 
-def test_ownership_is_enforced_whatever_the_model_says(world: WritebackWorld) -> None:
+def test_ownership_dry_run_bisection_and_change_guard(world: WritebackWorld) -> None:
     # Every rule of the seed: an update never writes what the destination owns; a create only writable fields.
     for (obj, attribute), rule in load_rules().items():
         assert not may_write(rule.owning_system, obj, attribute, creating=False).allowed
         assert may_write(rule.owning_system, obj, attribute, creating=True).allowed == rule.writable_on_create
     assert not may_write("netsuite", "no_such", "field", creating=True).allowed
 
+    dry = run(world, "salesforce", "dry-1", dry_run=True)
+    changes = dry["targets"]["salesforce.accounts"]["changes"]
+    assert changes and all(not c["create"] for c in changes)
+    assert not world.recorders["salesforce"].requests
+
     # A model that carries owned fields: the CRM's own Name and Industry, billing's email, the ERP's number.
     with psycopg.connect(world.url) as conn:
         conn.execute("alter table writeback.wb_crm_accounts add column name text, add column industry text")
         conn.execute("update writeback.wb_crm_accounts set name = 'Overwritten', industry = 'Overwritten'")
+        conn.execute("delete from writeback.wb_billing_customers where key not in "
+                     "(select key from writeback.wb_billing_customers order by key limit 20)")
         conn.execute("alter table writeback.wb_billing_customers add column email text")
         conn.execute("update writeback.wb_billing_customers set email = 'overwritten@example.com'")
         conn.execute("alter table writeback.wb_erp_customers add column erp_customer_number text")
         conn.execute("update writeback.wb_erp_customers set erp_customer_number = 'CUST-OVERWRITTEN'")
     summaries = {d: run(world, d, "own-1") for d in DESTINATIONS}
-    assert summaries["salesforce"]["targets"]["salesforce.accounts"]["withheld_by_ownership"] == {
-        "name": summaries["salesforce"]["targets"]["salesforce.accounts"]["rows"],
-        "industry": summaries["salesforce"]["targets"]["salesforce.accounts"]["rows"]}
+    accounts = summaries["salesforce"]["targets"]["salesforce.accounts"]
+    assert accounts["withheld_by_ownership"] == {"name": accounts["rows"], "industry": accounts["rows"]}
     bodies = [orjson.loads(b) for m, _, b in world.recorders["salesforce"].writes() if m == "PATCH"]
     records = [r for body in bodies for r in body["records"]]
-    assert records and all("Name" not in r and "Industry" not in r and "Concord_Account_Id__c" in r for r in records)
+    assert len(records) == accounts["rows"]
+    assert all("Name" not in r and "Industry" not in r and "Concord_Account_Id__c" in r for r in records)
     assert world.sandbox("select count(*) from \"Account\" where Name = 'Overwritten' or Industry = 'Overwritten'") == [(0,)]
     stripe_bodies = [b.decode() for _, _, b in world.recorders["stripe"].writes()]
-    assert stripe_bodies and not any("email" in b for b in stripe_bodies)
+    assert len(stripe_bodies) == 20 and not any("email" in b for b in stripe_bodies)
     created = [orjson.loads(b) for _, p, b in world.recorders["netsuite"].writes() if "/customer/" in p]
     assert created and all("entityId" not in c and "subsidiary" in c for c in created)
     assert world.sandbox("select count(*) from customer where entityid = 'CUST-OVERWRITTEN'") == [(0,)]
 
-
-def test_dry_run_sends_nothing_and_the_change_guard_stops_a_mass_change(world: WritebackWorld) -> None:
-    dry = run(world, "salesforce", "dry-1", dry_run=True)
-    changes = dry["targets"]["salesforce.accounts"]["changes"]
-    assert changes and all(not c["create"] for c in changes)
-    assert not world.recorders["salesforce"].requests
-    run(world, "salesforce", "guard-1")
-    with psycopg.connect(world.url) as conn:
-        conn.execute("update writeback.wb_crm_accounts set billing_status = 'Suspended'")
-    world.reset_counts()
-    with pytest.raises(ChangeGuardError, match="more than the guard"):
-        run(world, "salesforce", "guard-2")
-    assert not world.recorders["salesforce"].requests
-    forced = run(world, "salesforce", "guard-3", force=True)
-    assert forced["targets"]["salesforce.accounts"]["succeeded"] == forced["targets"]["salesforce.accounts"]["rows"]
-
-
-def test_retriable_failures_are_retried_within_the_run(world: WritebackWorld) -> None:
-    world.faults("netsuite:503=0.25,429=0.15,reset=0.1,truncate=0.1;stripe:500=0.2,429=0.1")
-    settings = WritebackSettings(retries=6, backoff_seconds=0.01, backoff_max=0.05, stripe_rate=0)
-    netsuite = run(world, "netsuite", "retry-1", settings)
-    stripe = run(world, "stripe", "retry-1", settings)
-    for summary in (netsuite, stripe):
-        assert summary["retries"] > 0
-        assert all(c["rejected"] == 0 and c["dead_lettered"] == 0 for c in summary["targets"].values())
-    world.faults(None)
-    # Each payment applied once although some requests were retried after the write had landed.
-    applied = world.sandbox("select nextdoc, count(*) from previoustransactionlink group by 1 having count(*) > 1")
-    assert applied == []
-    assert run(world, "netsuite", "retry-2")["targets"]["netsuite.invoices"]["to_send"] == 0
-
-
-def test_dead_letter_after_attempts_across_runs_then_replay_after_the_fix(world: WritebackWorld) -> None:
-    world.faults("netsuite:503=1")
-    first = run(world, "netsuite", "dl-1")["targets"]["netsuite.customers"]
-    assert first["rejected"] == first["to_send"] > 0
-    second = run(world, "netsuite", "dl-2")["targets"]["netsuite.customers"]
-    assert second["dead_lettered"] == first["rejected"]
-    rows = log(world, "target = 'netsuite.customers' and outcome <> 'invalid'")
-    assert {(o, a) for _, _, o, a, _ in rows} == {("rejected", 1), ("dead_lettered", 2)}
-    assert all("HTTP 503" in e for *_, e in rows)
-    world.reset_counts()
-    third = run(world, "netsuite", "dl-3")["targets"]["netsuite.customers"]
-    assert third["to_send"] == 0 and third["awaiting_replay"] == first["rejected"]
-    assert not [w for w in world.recorders["netsuite"].writes() if "/customer/" in w[1]]
-
-    world.faults(None)  # the fix
-    proc = world.concord("replay", "--writebacks", "netsuite", "--run-id", "dl-replay")
-    assert "netsuite.customers" in proc.stdout and f"{first['rejected']} succeeded" in proc.stdout
-    assert log(world, "run_id = 'dl-replay' and target = 'netsuite.customers' and outcome <> 'succeeded'") == []
-    truth = [t for t in world.truth() if t["class"] == "erp_customer_missing"]
-    assert truth and all(t["repaired_at"] for t in truth)
-    assert run(world, "netsuite", "dl-4")["targets"]["netsuite.customers"]["to_send"] == 0
-
-
-def test_a_batch_that_fails_whole_is_bisected_to_the_bad_row(world: WritebackWorld) -> None:
+    # One destination-side poison record fails its whole batch of 200: bisection isolates it.
     with psycopg.connect(world.url) as conn:
         keys = [k for (k,) in conn.execute("select key from writeback.wb_crm_accounts order by key limit 200")]
-        conn.execute("delete from writeback.wb_crm_accounts where key <> all(%s)", (keys,))
+        conn.execute("update writeback.wb_crm_accounts set billing_status = 'Suspended' where key = any(%s)", (keys,))
     poison = keys[137]
 
     def destination_side_failure(method: str, path: str, body: bytes) -> Response | None:
@@ -187,11 +139,61 @@ def test_a_batch_that_fails_whole_is_bisected_to_the_bad_row(world: WritebackWor
         return None
 
     world.recorders["salesforce"].poison = destination_side_failure
-    summary = run(world, "salesforce", "bisect-1")["targets"]["salesforce.accounts"]
-    assert (summary["to_send"], summary["succeeded"], summary["rejected"]) == (200, 199, 1)
-    assert log(world, "outcome = 'rejected'")[0][1] == poison
+    world.reset_counts()
+    bisected = run(world, "salesforce", "bisect-1")["targets"]["salesforce.accounts"]
+    assert (bisected["to_send"], bisected["succeeded"], bisected["rejected"]) == (200, 199, 1)
+    assert [k for _, k, *_ in log(world, "run_id = 'bisect-1' and outcome = 'rejected'")] == [poison]
     calls = [b for m, _, b in world.recorders["salesforce"].requests if m == "PATCH"]
-    assert 9 <= len(calls) <= 40  # about 2·log2(200) batches (each failing one tried 1 + retries times), not 200
-    stamped = world.sandbox("select count(*) from \"Account\" where Id in (%s) and Concord_Account_Id__c is not null"
-                            % ",".join("?" * len(keys)), *keys)
-    assert stamped == [(199,)]
+    assert 9 <= len(calls) <= 40  # about 2·log2(200) batches (a failing one tried 1 + retries times), not 200
+    suspended = world.sandbox("select Id from \"Account\" where Billing_Status__c = 'Suspended'")
+    assert sorted(k for (k,) in suspended) == sorted(set(keys) - {poison})
+    world.recorders["salesforce"].poison = None
+
+    # A run that would change most of the destination's rows is refused, unless forced.
+    with psycopg.connect(world.url) as conn:
+        conn.execute("update writeback.wb_crm_accounts set billing_status = 'Under review'")
+    world.reset_counts()
+    with pytest.raises(ChangeGuardError, match="more than the guard"):
+        run(world, "salesforce", "guard-1")
+    assert not world.recorders["salesforce"].requests
+    forced = run(world, "salesforce", "guard-2", force=True)["targets"]["salesforce.accounts"]
+    assert forced["succeeded"] == forced["rows"]
+
+
+def test_retries_then_dead_letter_across_runs_then_replay_after_the_fix(world: WritebackWorld) -> None:
+    # Injected 429/5xx, resets and truncated bodies on the ERP: every write still lands, and lands once.
+    world.faults("netsuite:503=0.25,429=0.15,reset=0.1,truncate=0.1")
+    settings = WritebackSettings(retries=6, backoff_seconds=0.01, backoff_max=0.05, stripe_rate=0)
+    netsuite = run(world, "netsuite", "retry-1", settings)
+    assert netsuite["retries"] > 0
+    assert all(c["rejected"] == 0 and c["dead_lettered"] == 0 for c in netsuite["targets"].values())
+    assert world.sandbox("select nextdoc from previoustransactionlink group by 1 having count(*) > 1") == []
+    world.faults(None)
+    assert all(c["to_send"] == 0 for c in run(world, "netsuite", "retry-2")["targets"].values())
+
+    # Billing refuses every call: rejected on the first run, dead-lettered on the second (max_attempts = 2),
+    # left alone by the third; after the fix, `concord replay --writebacks stripe` sends them once.
+    unlinked = [t["keys"]["stripe"]["customers"][0] for t in world.truth() if t["class"] == "billing_customer_unlinked"]
+    assert unlinked
+    with psycopg.connect(world.url) as conn:
+        conn.execute("delete from writeback.wb_billing_customers where key <> all(%s)", (unlinked,))
+    world.faults("stripe:503=1")
+    first = run(world, "stripe", "dl-1")["targets"]["stripe.customers"]
+    assert first["rejected"] == first["to_send"] == len(unlinked)
+    second = run(world, "stripe", "dl-2")["targets"]["stripe.customers"]
+    assert second["dead_lettered"] == len(unlinked)
+    rows = log(world, "target = 'stripe.customers'")
+    assert sorted({(o, a) for _, _, o, a, _ in rows}) == [("dead_lettered", 2), ("rejected", 1)]
+    assert all("HTTP 503" in e for *_, e in rows)
+    world.reset_counts()
+    third = run(world, "stripe", "dl-3")["targets"]["stripe.customers"]
+    assert third["to_send"] == 0 and third["awaiting_replay"] == len(unlinked)
+    assert not world.recorders["stripe"].requests
+
+    world.faults(None)  # the fix
+    proc = world.concord("replay", "--writebacks", "stripe", "--run-id", "dl-replay")
+    assert f"{len(unlinked)} succeeded" in proc.stdout
+    assert {o for _, _, o, *_ in log(world, "run_id = 'dl-replay'")} == {"succeeded"}
+    repaired = [t for t in world.truth() if t["class"] == "billing_customer_unlinked"]
+    assert all(t["repaired_at"] for t in repaired)
+    assert run(world, "stripe", "dl-4")["targets"]["stripe.customers"]["to_send"] == 0

@@ -18,6 +18,10 @@ from typing import Any
 import httpx
 import orjson
 import uvicorn
+from concord_sandbox.apis import load_api
+from concord_sandbox.faults import clear_faults, parse_faults, save_faults
+from concord_sandbox.store import Store
+from concord_sandbox.truth import list_truth
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response
@@ -107,13 +111,24 @@ class WritebackWorld:
             conn.close()
 
     def truth(self) -> list[dict[str, Any]]:
-        return orjson.loads(self.concord("sandbox", "truth", "--json").stdout)
+        """The ground truth: every planted instance and when a write repaired it."""
+        conn = sqlite3.connect(f"file:{self.sandbox_dir / 'sandbox.db'}?mode=ro", uri=True)
+        try:
+            return [r.as_json() for r in list_truth(conn)]
+        finally:
+            conn.close()
 
     def faults(self, spec: str | None) -> None:
-        if spec is None:
-            self.concord("sandbox", "faults", "clear")
-        else:
-            self.concord("sandbox", "faults", "set", spec)
+        """Set (or clear) the emulators' injected HTTP faults, as `concord sandbox faults set` does."""
+        store = Store(self.sandbox_dir / "sandbox.db")
+        try:
+            with store.transaction() as conn:
+                if spec is None:
+                    clear_faults(conn)
+                else:
+                    save_faults(conn, parse_faults(spec))
+        finally:
+            store.close()
         time.sleep(0.7)  # the emulators re-read their fault configuration every 0.5 s
 
     def reset_counts(self) -> None:
@@ -141,11 +156,15 @@ def writeback_world(built: BuiltWarehouse, tmp: Path) -> Iterator[WritebackWorld
         with serve_proxy(_sandbox_url(world, "salesforce"), recorders["salesforce"]) as sf, \
                 serve_proxy(_sandbox_url(world, "stripe"), recorders["stripe"]) as st, \
                 serve_proxy(_sandbox_url(world, "netsuite"), recorders["netsuite"]) as ns:
+            store = Store(sandbox_dir / "sandbox.db")
+            try:
+                credentials = {api: store.credentials(api) for api in APIS}
+            finally:
+                store.close()
             for api, public in (("salesforce", sf), ("stripe", st), ("netsuite", ns)):
-                config = orjson.loads(world.concord("sandbox", "tap-config", api).stdout)
-                for key in ("instance_url", "login_url", "api_url", "base_url"):
-                    if key in config:
-                        config[key] = public
+                module = load_api(api)
+                assert module is not None
+                config = module.tap_config(public, credentials[api])
                 path = tmp / f"{api}.json"
                 path.write_bytes(orjson.dumps(config))
                 path.chmod(0o600)
