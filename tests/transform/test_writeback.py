@@ -4,6 +4,9 @@ sandbox's ground truth repaired by the writes."""
 
 from __future__ import annotations
 
+import signal
+import subprocess
+import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +21,7 @@ from concord.writeback.errors import ChangeGuardError
 from concord.writeback.ownership import load_rules, may_write
 from concord.writeback.runner import DESTINATIONS, run_writebacks
 from concord.writeback.settings import WritebackSettings
-from tests.transform.conftest import BuiltWarehouse
+from tests.transform.conftest import CONCORD, BuiltWarehouse
 from tests.transform.writeback_support import WritebackWorld, writeback_world
 
 pytestmark = pytest.mark.xdist_group("dbt")
@@ -46,8 +49,43 @@ def log(world: WritebackWorld, where: str = "true", *args: Any) -> list[tuple[An
                             f"where {where} order by log_id", args).fetchall()
 
 
+def killed_then_rerun(world: WritebackWorld) -> dict[str, Any]:
+    """`concord writeback stripe` SIGKILLed mid-run (after its first batch is recorded, while the second is in
+    flight), then run again: each billing customer is changed exactly once (one `customer.updated` event) and
+    logged `succeeded` exactly once."""
+    baseline = world.sandbox("select coalesce(max(seq), 0) from events")[0][0]
+    recorder = world.recorders["stripe"]
+    recorder.poison = lambda method, path, body: time.sleep(0.01)  # slow each call so the kill lands mid-run
+    env = {**world.env, "CONCORD_WRITEBACK_STRIPE_RATE": "0"}
+    proc = subprocess.Popen([CONCORD, "writeback", "stripe", "--run-id", "run-1"], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 60
+    while len(recorder.writes()) < 300 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert proc.poll() is None, "the run finished before it could be killed"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    recorder.poison = None
+    with psycopg.connect(world.url) as conn:
+        logged_before = conn.execute("select count(*) from concord_meta.writeback_log "
+                                     "where target = 'stripe.customers'").fetchone()[0]
+        rows = conn.execute("select count(*) from writeback.wb_billing_customers").fetchone()[0]
+    assert logged_before < rows <= len(recorder.writes()) + 200  # killed part-way through
+    summary = run(world, "stripe", "run-1b")
+    events = world.sandbox("select object_id, count(*) from events where seq > ? and type = 'customer.updated' "
+                           "group by 1", baseline)
+    assert events and max(n for _, n in events) == 1
+    with psycopg.connect(world.url) as conn:
+        once = conn.execute("select key, count(*) from concord_meta.writeback_log where target = 'stripe.customers' "
+                            "and outcome = 'succeeded' group by 1").fetchall()
+    assert len(once) == rows and {n for _, n in once} == {1}
+    summary["targets"]["stripe.customers"]["succeeded"] += logged_before
+    return summary
+
+
 def test_writebacks_apply_once_log_outcomes_and_repair_ground_truth(world: WritebackWorld) -> None:
-    first = {d: run(world, d, "run-1") for d in DESTINATIONS}
+    first = {d: run(world, d, "run-1") for d in ("salesforce", "netsuite")}
+    first["stripe"] = killed_then_rerun(world)
     accounts = first["salesforce"]["targets"]["salesforce.accounts"]
     assert accounts["succeeded"] == accounts["rows"] > 100 and accounts["rejected"] == 0
     invoices = first["netsuite"]["targets"]["netsuite.invoices"]
