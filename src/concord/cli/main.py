@@ -8,7 +8,7 @@ import traceback
 
 import typer
 
-from concord.cli import check, replay, score, sync, transform, warehouse
+from concord.cli import check, replay, score, sync, transform, warehouse, writeback
 from concord.errors import ConcordError
 
 app = typer.Typer(
@@ -23,6 +23,7 @@ app.command("sync")(sync.sync)
 app.add_typer(transform.app, name="transform")
 app.command("score")(score.score)
 app.command("check")(check.check)
+app.command("writeback")(writeback.writeback)
 
 
 def _mount_optional() -> None:
