@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import orjson
-
+from concord.observability.ledger import stage_run
 from concord.quality.config import load_config
 from concord.quality.lifecycle import SyncSummary, sync_exceptions
 from concord.quality.outcomes import CheckpointResult
@@ -40,28 +39,21 @@ def run_checks(
     config = load_config(directory)
     suites = load_suites(directory, suite_names)
     url = ready_url(url)
-    with connect(url) as conn:
-        conn.execute(
-            "insert into concord_meta.runs (run_id, stage, status) values (%s, 'check', 'running') "
-            "on conflict (run_id, stage) do update set status = 'running', started_at = now(), ended_at = null",
-            (run_id,))
-        conn.commit()
-    result = run_checkpoint(url, run_id, suites, config.max_failing_rows)
-    with connect(url) as conn:
-        summary = sync_exceptions(conn, run_id, result.outcomes, config)
-        systemic = systemic_failures(conn, run_id, config)
-        open_count = conn.execute(
-            "select count(*) from concord_meta.exceptions where resolved_at is null").fetchone()[0]
-        blocked = blocked_key_count(conn)
-        detail = {
+    with stage_run(run_id, "check", None, url) as stage:
+        result = run_checkpoint(url, run_id, suites, config.max_failing_rows)
+        with connect(url) as conn:
+            summary = sync_exceptions(conn, run_id, result.outcomes, config)
+            systemic = systemic_failures(conn, run_id, config)
+            open_count = conn.execute(
+                "select count(*) from concord_meta.exceptions where resolved_at is null").fetchone()[0]
+            blocked = blocked_key_count(conn)
+        stage.status = "succeeded" if result.succeeded else "failed"
+        stage.records_in = len(result.outcomes)
+        stage.records_out = len(result.passed)
+        stage.detail = {
             "passed": len(result.passed), "failed": len(result.failed), "errored": len(result.errored),
             "opened": summary.opened, "refreshed": summary.refreshed, "reopened": summary.reopened,
             "resolved": summary.resolved, "open": open_count, "blocked_keys": blocked,
             "blocked_sources": sorted({f.source for f in systemic}), "seconds": round(result.seconds, 3),
         }
-        conn.execute(
-            "update concord_meta.runs set status = %s, ended_at = now(), records_in = %s, detail = %s::jsonb "
-            "where run_id = %s and stage = 'check'",
-            ("succeeded" if result.succeeded else "failed", len(result.outcomes),
-             orjson.dumps(detail).decode(), run_id))
     return CheckReport(result, summary, open_count, blocked, systemic)

@@ -65,13 +65,29 @@ def _tail(path: Path, lines: int = 8) -> str:
 
 
 def sync_source(name: str, run_id: str, lock_wait_seconds: float = 0.0) -> SyncResult:
-    """Extract `name` from its bookmarks and load it under `run_id`; raise SyncError if either side fails."""
-    from concord.loader.state_store import read_state
+    """Extract `name` from its bookmarks and load it under `run_id`; raise SyncError if either side fails.
+    The run ledger gets a `sync:<source>` row (the tap's records, retries and API errors by status)."""
+    from concord.observability.ledger import stage_run
+    from concord.observability.source_clock import source_clock_skew_seconds
+    from concord.observability.sync_stage import fill_sync_stage
 
     src = source(name)
     url = ready_url()
-    config = tap_config(src)
     log_dir = state_dir() / "logs" / run_id
+    skew = source_clock_skew_seconds(src.config_env)
+    with stage_run(run_id, f"sync:{src.name}", src.name, url) as stage:
+        try:
+            result = _extract_load(src.name, url, run_id, lock_wait_seconds, log_dir)
+        finally:
+            fill_sync_stage(stage, url, log_dir / f"{src.tap}.log", skew)
+    return result
+
+
+def _extract_load(name: str, url: str, run_id: str, lock_wait_seconds: float, log_dir: Path) -> SyncResult:
+    from concord.loader.state_store import read_state
+
+    src = source(name)
+    config = tap_config(src)
     log_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     with resource_lock(url, f"source:{src.name}", lock_wait_seconds), \
