@@ -1,7 +1,9 @@
 -- Sync latency per run and stream: how long after the source modified a record it landed in the warehouse
 -- (load time minus the source's modification time, on the source's clock: the sync ledger row records how far
 -- the source's clock is behind ours; 0 for real APIs, the simulated clock's offset for the sandbox).
--- A row counts for the run that landed its current version.
+-- A row counts for the run that landed its current version, and only when it changed after the source's previous
+-- sync started (on the source's clock): a record re-read at a bookmark boundary is not new (a first sync measures
+-- the whole history).
 with
 
 landed as (
@@ -16,9 +18,19 @@ syncs as (
         run_id,
         source,
         started_at,
-        coalesce((detail ->> 'source_clock_skew_seconds')::double precision, 0) as clock_skew_seconds
-    from {{ source('concord_meta', 'runs') }}
-    where stage like 'sync:%'
+        clock_skew_seconds,
+        lag(started_at - make_interval(secs => clock_skew_seconds))
+            over (partition by source order by started_at) as previous_sync_source_clock
+    from (
+        select
+            run_id,
+            source,
+            started_at,
+            coalesce((detail ->> 'source_clock_skew_seconds')::double precision, 0) as clock_skew_seconds
+        from {{ source('concord_meta', 'runs') }}
+        where stage like 'sync:%'
+            and status in ('succeeded', 'partial')
+    ) as ledger
 
 ),
 
@@ -40,6 +52,7 @@ measured as (
         on syncs.run_id = landed.run_id
         and syncs.source = landed.source
     where landed.modified_at is not null
+        and (syncs.previous_sync_source_clock is null or landed.modified_at >= syncs.previous_sync_source_clock)
 
 ),
 
