@@ -8,6 +8,10 @@ Stages: `sync:<source>` (extract; the loader's own row is `load:<source>`), `tra
         stage.records_in, stage.records_out = len(rows), sent
         stage.api_errors["429"] = stage.api_errors.get("429", 0) + 1
 
+For a stage that calls an API, put the number of HTTP requests in `stage.detail["requests"]` and count
+error responses with `stage.count_api_error(status)` and retries in `stage.retries`: the `ops_api_health` mart
+turns them into failure and retry rates.
+
 The row opens as `running` (a rerun with the same run id reopens it) and closes with the counts: `failed` when
 the block raises (the exception propagates), otherwise `stage.status` (default `succeeded`; set `partial` when
 some records were refused). Each write is its own short transaction on its own connection, so the ledger row

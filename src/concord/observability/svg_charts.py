@@ -28,9 +28,13 @@ def bar_chart(
     width: int = 760,
     height: int = 300,
     max_value: float | None = None,
+    log_ticks: list[tuple[float, str]] | None = None,
 ) -> str:
     """A vertical bar chart (grouped, or stacked when `stacked`) of `series` over `categories`, as an <svg>
-    element with a legend; an empty chart says so."""
+    element with a legend; an empty chart says so. With `log_ticks` ((value, label) pairs) the axis is
+    logarithmic from 1 (values below 1 draw as 0), so a backfill's months and an hourly sync's minutes both show."""
+    import math
+
     left, right, top, bottom = 64, 16, 16, 86
     plot_w, plot_h = width - left - right, height - top - bottom
     names = list(series)
@@ -39,14 +43,23 @@ def bar_chart(
     else:
         totals = [max((series[n][i] for n in names), default=0) for i in range(len(categories))]
     top_value = max_value or max(totals, default=0) or 1.0
+    if log_ticks:
+        top_value = max(top_value, 10.0)
+
+    def frac(value: float) -> float:
+        value = min(value, top_value)
+        if log_ticks:
+            return math.log10(value) / math.log10(top_value) if value > 1 else 0.0
+        return value / top_value
+
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" id="{escape(chart_id)}" class="chart-svg" '
              f'viewBox="0 0 {width} {height + 24 * ((len(names) + 3) // 4)}" role="img" width="{width}">']
-    for i in range(5):
-        value = top_value * i / 4
-        y = top + plot_h - plot_h * i / 4
+    ticks = ([(v, label) for v, label in log_ticks if v <= top_value] if log_ticks
+             else [(top_value * i / 4, f"{_fmt(top_value * i / 4)}{unit}") for i in range(5)])
+    for value, label in ticks:
+        y = top + plot_h - plot_h * frac(value)
         parts.append(f'<line x1="{left}" x2="{left + plot_w}" y1="{y:.1f}" y2="{y:.1f}" stroke="#ddd"/>')
-        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11">{_fmt(value)}{escape(unit)}'
-                     '</text>')
+        parts.append(f'<text x="{left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11">{escape(label)}</text>')
     if not categories:
         parts.append(f'<text x="{left + plot_w / 2}" y="{top + plot_h / 2}" text-anchor="middle" font-size="14" '
                      'fill="#777">no data yet</text>')
@@ -57,7 +70,7 @@ def bar_chart(
         base = top + plot_h
         for j, name in enumerate(names):
             value = series[name][i]
-            h = plot_h * min(value, top_value) / top_value
+            h = plot_h * frac(value)
             if stacked:
                 x, w, y = x0, inner, base - h
                 base -= h
