@@ -134,7 +134,7 @@ def checked_copy(built_warehouse: BuiltWarehouse) -> Iterator[str]:
     attempts (the writeback engine's contract tables, filled as it would), and the ops marts were rebuilt."""
     url = built_warehouse.copy()
     try:
-        built_warehouse.concord("check", "--run-id", "ops_test_check", url=url)
+        built_warehouse.concord("check", "--run-id", "ops_test_check", "--suite", "raw_salesforce", url=url)
         with psycopg.connect(url) as conn:
             ids = [r[0] for r in conn.execute(
                 'select "Id" from raw_salesforce."Account" where not "IsDeleted" order by "Id" limit 3').fetchall()]
