@@ -142,6 +142,34 @@ def run() -> None:
     typer.echo("\nNext: `concord sandbox truth` lists the planted inconsistencies; `concord warehouse url` for psql.")
 
 
+# --- operations view (issue #12): ops marts after the checks, then status, report and a trace to try -----------
+def step_operations() -> list[str]:
+    """Rebuild the ops marts under the demo's run id, write the health report, summarise `concord status`."""
+    from concord.observability.report import build_report
+    from concord.observability.status import collect_status
+
+    _concord("transform", "build", "--select", "path:models/marts/ops", "--run-id", RUN_ID)
+    report = build_report()
+    status = collect_status()
+    fresh = sum(f.state == "fresh" for f in status.freshness)
+    open_exceptions = sum(sum(b.values()) for b in status.exceptions.values())
+    lines = [f"ops: {len(status.runs)} runs in the ledger (latest {status.runs[0].run_id if status.runs else '-'}); "
+             f"{fresh} of {len(status.freshness)} streams fresh, {len(status.breached)} past their SLA; "
+             f"{open_exceptions} open exceptions (`concord status`)",
+             f"ops: health report {report} (`concord report`)"]
+    with psycopg.connect(ready_url()) as conn:
+        example = conn.execute(
+            "select s.key, o.value ->> 0 from concord_meta.exceptions e, jsonb_each(e.keys) s, jsonb_each(s.value) o "
+            "where e.resolved_at is null and jsonb_typeof(o.value) = 'array' order by e.first_seen_at limit 1"
+        ).fetchone()
+    if example:
+        lines.append(f"ops: follow one object: `concord trace {example[0]} {example[1]}`")
+    return lines
+
+
+STEPS.append(("operations", step_operations))
+
+
 if __name__ == "__main__":
     from concord.cli.main import run as cli_run
 

@@ -15,11 +15,13 @@ def build(
         False, "--hourly", help="Scheduled run: skip unit tests, and seeds whose files did not change."
     ),
     threads: int = typer.Option(4, "--threads", help="dbt threads."),
+    run_id: str = typer.Option(None, "--run-id", help="Correlation id for the run ledger (default: manual__<utc time>)."),
 ) -> None:
     """`dbt build`: seeds, models and their tests; fails when a model or an error-severity test fails."""
     from concord.transform.runner import build as run_build
 
-    result = run_build(select=select, full_refresh=full_refresh, hourly=hourly, threads=threads, echo=True)
+    result = run_build(select=select, full_refresh=full_refresh, hourly=hourly, threads=threads, echo=True,
+                       run_id=run_id)
     typer.echo(f"dbt build finished in {result.seconds:.1f} s")
 
 

@@ -101,13 +101,34 @@ def build(
     hourly: bool = False,
     threads: int = 4,
     echo: bool = False,
+    run_id: str | None = None,
 ) -> DbtResult:
     """`dbt build`. `hourly` is the scheduled run: seeds only when their files changed since the last build
-    of this database, and no unit tests (they test the code, which did not change between runs)."""
-    from concord.transform.seed_state import record_seeds, seed_fingerprint, seeds_current
+    of this database, and no unit tests (they test the code, which did not change between runs).
+    The run ledger gets a `transform` row (`transform:<select>` for a selection) under `run_id`
+    (default manual__<utc time>)."""
+    from concord.observability.dbt_stage import fill_transform_stage, transform_stage
+    from concord.observability.ledger import stage_run
     from concord.warehouse.connection import ready_url
 
     url = ready_url(url)
+    with stage_run(run_id or manual_run_id(), transform_stage(select), None, url) as stage:
+        started = time.time()
+        try:
+            return _build(url, select, full_refresh, hourly, threads, echo)
+        finally:
+            fill_transform_stage(stage, target_dir(url) / "run_results.json", started)
+
+
+def manual_run_id() -> str:
+    from datetime import UTC, datetime
+
+    return f"manual__{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}"
+
+
+def _build(url: str, select: str | None, full_refresh: bool, hourly: bool, threads: int, echo: bool) -> DbtResult:
+    from concord.transform.seed_state import record_seeds, seed_fingerprint, seeds_current
+
     args = ["build"]
     if select:
         args += ["--select", select]
