@@ -63,7 +63,7 @@ def dbt_build(select: str, run_id: str) -> dict[str, Any]:
     models = models_under(folder)
     if not models:
         raise SkipStep(f"the dbt project has no models under {folder} yet")
-    result = build(warehouse_url(), select=select, hourly=True)
+    result = build(warehouse_url(), select=select, hourly=True, run_id=run_id)
     return {"select": select, "models": len(models), "seconds": round(result.seconds, 2), "run_id": run_id}
 
 
@@ -119,10 +119,7 @@ def replay_writebacks(destination: str, run_id: str) -> dict[str, Any]:
     from concord.orchestration.settings import warehouse_url
 
     engine = _writeback_engine()
-    replay = getattr(engine, "replay_dead_letters", None)
-    if replay is None:
-        raise SkipStep("this writeback engine has no dead-letter replay")
-    return dict(replay(destination, run_id, url=warehouse_url()))
+    return dict(engine.run_writebacks(destination, run_id, url=warehouse_url(), replay=True))
 
 
 def backfill_state_id(source: str) -> str:
