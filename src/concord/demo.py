@@ -80,7 +80,10 @@ class _Progress:
         self.thread = threading.Thread(target=self._loop, daemon=True)
 
     def __enter__(self) -> _Progress:
+        from datetime import UTC, datetime, timedelta
+
         self.started = time.perf_counter()
+        self.since = datetime.now(UTC) - timedelta(seconds=5)
         self.thread.start()
         return self
 
@@ -96,7 +99,8 @@ class _Progress:
         while not self.stop.wait(2.0):
             try:
                 with create_session() as session:
-                    run = (session.query(DagRun).filter(DagRun.dag_id == self.dag_id)
+                    run = (session.query(DagRun).filter(DagRun.dag_id == self.dag_id,
+                                                        DagRun.start_date >= self.since)
                            .order_by(DagRun.start_date.desc()).first())
                     if run is None:
                         continue
