@@ -121,7 +121,10 @@ def test_pools_are_created_idempotently_with_one_slot() -> None:
     from airflow.models.pool import Pool
     from airflow.utils.session import create_session
 
+    from concord.airflow_env import migrate_if_needed
     from concord.orchestration.pools import all_pools, ensure_pools
+
+    migrate_if_needed()
 
     assert ensure_pools() == ensure_pools() == list(all_pools())
     with create_session() as session:
