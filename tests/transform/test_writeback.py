@@ -70,7 +70,7 @@ def killed_then_rerun(world: WritebackWorld) -> dict[str, Any]:
         logged_before = conn.execute("select count(*) from concord_meta.writeback_log "
                                      "where target = 'stripe.customers'").fetchone()[0]
         rows = conn.execute("select count(*) from writeback.wb_billing_customers").fetchone()[0]
-    assert logged_before < rows <= len(recorder.writes()) + 200  # killed part-way through
+    assert logged_before < rows  # killed part-way through
     summary = run(world, "stripe", "run-1b")
     events = world.sandbox("select object_id, count(*) from events where seq > ? and type = 'customer.updated' "
                            "group by 1", baseline)
