@@ -56,10 +56,16 @@ def _destination_rows(conn: psycopg.Connection, target: Target) -> int | None:
         return None
 
 
+def _completed_before(conn: psycopg.Connection, stage: str) -> bool:
+    """Whether a run of this stage has completed (a crashed first run does not count: its rerun finishes it)."""
+    return conn.execute("select exists (select 1 from concord_meta.runs where stage = %s "
+                        "and status in ('succeeded', 'partial'))", (stage,)).fetchone()[0]
+
+
 def check_guard(conn: psycopg.Connection, plan: Plan, share: float) -> None:
-    """Abort when a run after the first would change more than `share` of the destination's rows."""
-    if plan.state_rows == 0 or not plan.to_send:
-        return  # the first run of a target stamps everything: nothing to compare with yet
+    """Abort when a run after the first complete one would change more than `share` of the destination's rows."""
+    if not plan.to_send:
+        return
     base = _destination_rows(conn, plan.target) or plan.rows
     if base and len(plan.to_send) > max(10, share * base):
         raise ChangeGuardError(
@@ -107,7 +113,7 @@ def run_writebacks(destination: str, run_id: str, *, url: str | None = None, dry
         api_errors: Counter[str] = Counter()
         try:
             plans = [plan_target(conn, t, replay=replay) for t in targets_of(name)]
-            if not (force or replay):
+            if not (force or replay) and _completed_before(conn, stage):
                 for plan in plans:
                     check_guard(conn, plan, settings.max_change_share)
             blocked = _blocked_sources(conn, run_id)
