@@ -90,7 +90,7 @@ def step_check() -> list[str]:
 
 def step_transform() -> list[str]:
     """dbt build (staging → intermediate → core), the docs catalog, and the identity score."""
-    build = _concord("transform", "build").strip().splitlines()
+    build = _concord("transform", "build", "--run-id", RUN_ID).strip().splitlines()
     _concord("transform", "docs")
     score = _concord("score").strip().splitlines()
     return [build[-1].replace("dbt build", "dbt: build"), "dbt: docs generated (`concord transform docs`)",
