@@ -194,8 +194,16 @@ def step_operations() -> list[str]:
     report = build_report()
     status = collect_status()
     fresh = sum(f.state == "fresh" for f in status.freshness)
-    return [f"ops: {fresh} of {len(status.freshness)} streams fresh, {len(status.breached)} past their SLA "
-            f"(`concord status`); health report {report} (`concord report`)"]
+    lines = [f"ops: {fresh} of {len(status.freshness)} streams fresh, {len(status.breached)} past their SLA "
+             f"(`concord status`); health report {report} (`concord report`)"]
+    with psycopg.connect(ready_url()) as conn:
+        example = conn.execute(
+            "select s.key, o.value ->> 0 from concord_meta.exceptions e, jsonb_each(e.keys) s, jsonb_each(s.value) o "
+            "where e.resolved_at is null and jsonb_typeof(o.value) = 'array' order by e.first_seen_at limit 1"
+        ).fetchone()
+    if example:
+        lines.append(f"ops: follow one object through the pipeline: `concord trace {example[0]} {example[1]}`")
+    return lines
 
 
 def run() -> None:

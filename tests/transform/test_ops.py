@@ -104,9 +104,11 @@ def copy_url(built_warehouse: BuiltWarehouse) -> Iterator[str]:
 
 
 def _age_source(url: str, source: str, hours: float) -> None:
+    """Make the source's last sync have ended `hours` ago."""
     with psycopg.connect(url) as conn:
-        conn.execute("update concord_meta.runs set started_at = started_at - make_interval(hours => %s), "
-                     "ended_at = ended_at - make_interval(hours => %s) where source = %s", (hours, hours, source))
+        conn.execute("update concord_meta.runs set started_at = now() - make_interval(hours => %s) "
+                     "- (ended_at - started_at), ended_at = now() - make_interval(hours => %s) where source = %s",
+                     (hours, hours, source))
 
 
 def test_status_exit_codes_follow_the_freshness_sla(built_warehouse: BuiltWarehouse, copy_url: str) -> None:

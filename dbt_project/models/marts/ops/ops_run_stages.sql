@@ -14,7 +14,7 @@ final as (
         run_id,
         stage,
         split_part(stage, ':', 1) as stage_kind,
-        nullif(split_part(stage, ':', 2), '') as stage_target,
+        nullif(substr(stage, strpos(stage, ':') + 1), stage) as stage_target,
         source,
 
         -- strings
