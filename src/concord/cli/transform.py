@@ -38,3 +38,13 @@ def freshness() -> None:
     from concord.transform.runner import run_dbt
 
     run_dbt(["source", "freshness"], echo=True)
+
+
+@app.command()
+def parse() -> None:
+    """`dbt parse`: write the manifest (manifest.json under .concord/dbt/<database>) without building anything."""
+    from concord.transform.runner import run_dbt, target_dir
+    from concord.warehouse.connection import ready_url
+
+    result = run_dbt(["parse"])
+    typer.echo(f"dbt manifest written to {target_dir(ready_url()) / 'manifest.json'} in {result.seconds:.1f} s")

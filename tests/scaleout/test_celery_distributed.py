@@ -1,0 +1,211 @@
+"""Concord on Airflow's own distributed executor, on real processes.
+
+Native processes, as the compose deployment runs them in containers: api-server, scheduler, dag-processor,
+triggerer and two `airflow celery worker`s (distinct Celery node names and task host names, each with its own
+`.concord` state folder as if on its own machine), CeleryExecutor with the machine's Redis as broker and a fresh
+PostgreSQL database as metadata database and Celery result backend. The test triggers `concord_hourly`
+through the public REST API (JWT from the simple auth manager's /auth/token), waits for success, checks that
+both workers ran tasks, and that the warehouse holds exactly what a single-machine run (the CLI: sync, then
+dbt build) puts in another fresh database from the same sandbox.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import time
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from tests.scaleout.cluster import BIN, AirflowCluster, free_port
+
+pytestmark = pytest.mark.xdist_group("scaleout")
+
+ROOT = Path(__file__).resolve().parents[2]
+DAG_ID = "concord_hourly"
+SOURCES = ("salesforce", "stripe", "netsuite")
+# Compared between the two warehouses: every table of these schemas.
+COMPARED_SCHEMAS = ("raw_salesforce", "raw_stripe", "raw_netsuite", "core")
+# Columns that say when or under which run a row was written, not what it holds.
+RUN_COLUMNS = {"_concord_run_id", "_concord_loaded_at", "built_at"}
+RUN_TIMEOUT = 210
+
+
+def _create_db(server: str) -> str:
+    name = f"concord_test_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'create database "{name}"')
+    return make_conninfo(server, dbname=name)
+
+
+def _drop_db(server: str, url: str) -> None:
+    name = conninfo_to_dict(url)["dbname"]
+    with psycopg.connect(server, autocommit=True) as conn:
+        conn.execute(f'drop database if exists "{name}" with (force)')
+
+
+def _uri(url: str) -> str:
+    """A postgresql:// URI for SQLAlchemy/Celery from any libpq conninfo."""
+    p = conninfo_to_dict(url)
+    auth = p.get("user", "") + (f":{p['password']}" if p.get("password") else "")
+    return f"postgresql://{auth}@{p.get('host', '127.0.0.1')}:{p.get('port', 5432)}/{p['dbname']}"
+
+
+def _concord(env: dict[str, str], *args: str, timeout: float = 300) -> str:
+    proc = subprocess.run([str(BIN / "concord"), *args], env=env, capture_output=True, text=True, check=False,
+                          timeout=timeout)
+    assert proc.returncode == 0, f"concord {' '.join(args)} failed:\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}"
+    return proc.stdout
+
+
+def table_fingerprints(url: str) -> dict[str, tuple[int, str]]:
+    """Per table of COMPARED_SCHEMAS: row count and an order-independent checksum of the rows' content."""
+    out: dict[str, tuple[int, str]] = {}
+    with psycopg.connect(url) as conn:
+        tables = conn.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_schema = any(%s) and table_type = 'BASE TABLE' order by 1, 2",
+            (list(COMPARED_SCHEMAS),),
+        ).fetchall()
+        for schema, table in tables:
+            columns = [r[0] for r in conn.execute(
+                "select column_name from information_schema.columns where table_schema = %s and "
+                "table_name = %s order by ordinal_position", (schema, table)).fetchall()
+                if r[0] not in RUN_COLUMNS]
+            cols = ", ".join(f'"{c}"' for c in columns)
+            count, digest = conn.execute(
+                f'select count(*), md5(coalesce(string_agg(h, \'\' order by h), \'\')) from '
+                f'(select md5(row({cols})::text) as h from "{schema}"."{table}") t').fetchone()
+            out[f"{schema}.{table}"] = (count, digest)
+    return out
+
+
+def _worker_home(tmp: Path, node: str) -> Path:
+    """A CONCORD_HOME for one worker: the project files (as in the image) and its own empty `.concord`."""
+    home = tmp / node
+    home.mkdir()
+    for name in ("pyproject.toml", "src", "dags", "dbt_project", "expectations", "plugins"):
+        (home / name).symlink_to(ROOT / name)
+    return home
+
+
+def test_concord_hourly_on_two_celery_workers_equals_a_single_machine_run(
+    tmp_path: Path, server_url: str
+) -> None:
+    started = time.monotonic()
+    with contextlib.ExitStack() as stack:
+        metadata_db = _create_db(server_url)
+        stack.callback(_drop_db, server_url, metadata_db)
+        distributed_db = _create_db(server_url)
+        stack.callback(_drop_db, server_url, distributed_db)
+        single_db = _create_db(server_url)
+        stack.callback(_drop_db, server_url, single_db)
+
+        # The sandbox (small company) on free ports, and each tap's config as a file, as a deployment has.
+        base = {**os.environ, "CONCORD_SANDBOX_DIR": str(tmp_path / "sandbox"),
+                **{f"CONCORD_SANDBOX_{n.upper()}_PORT": str(free_port())
+                   for n in ("control", "salesforce", "stripe", "netsuite")}}
+        _concord(base, "sandbox", "seed", "--scale", "small", "--seed", "5")
+        _concord(base, "sandbox", "serve")
+        stack.callback(subprocess.run, [str(BIN / "concord"), "sandbox", "stop"], env=base,
+                       capture_output=True, check=False)
+        taps = tmp_path / "taps"
+        taps.mkdir()
+        for source in SOURCES:
+            (taps / f"{source}.json").write_text(_concord(base, "sandbox", "tap-config", source))
+        deployment = {k: v for k, v in base.items() if not k.startswith("CONCORD_SANDBOX_")}
+        deployment.update({f"CONCORD_{s.upper()}_TAP_CONFIG": str(taps / f"{s}.json") for s in SOURCES})
+
+        # The single-machine reference runs while the cluster starts.
+        single_env = {**deployment, "CONCORD_WAREHOUSE_URL": single_db, "CONCORD_HOME": str(tmp_path / "single")}
+        (tmp_path / "single").mkdir()
+        for name in ("pyproject.toml", "src", "dags", "dbt_project", "expectations"):
+            (tmp_path / "single" / name).symlink_to(ROOT / name)
+        reference = subprocess.Popen(
+            ["bash", "-c", f'"{BIN}/concord" sync --run-id single && "{BIN}/concord" transform build --hourly'],
+            env=single_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        stack.callback(_kill_if_running, reference)
+
+        cluster = AirflowCluster(
+            home=tmp_path / "airflow",
+            metadata_url=_uri(metadata_db),
+            dags_folder=Path(os.environ.get("CONCORD_SCALEOUT_DAGS", ROOT / "dags")),
+            extra_env={**deployment, "CONCORD_WAREHOUSE_URL": distributed_db},
+            worker_env={node: {"CONCORD_HOME": str(_worker_home(tmp_path, node))}
+                        for node in ("worker-a", "worker-b")},
+        )
+        stack.callback(cluster.stop)
+        cluster.airflow("db", "migrate")
+        cluster.start("api-server", "api-server", "--port", str(cluster.api_port), "--host", "127.0.0.1",
+                      "--workers", "1")
+        cluster.start("scheduler", "scheduler")
+        cluster.start("dag-processor", "dag-processor")
+        cluster.start("triggerer", "triggerer")
+        cluster.start_worker("worker-a")
+        cluster.start_worker("worker-b")
+        cluster.wait_for_api()
+
+        with cluster.client() as api:
+            _wait_for_dag(cluster, api)
+            r = api.post(f"/dags/{DAG_ID}/dagRuns", json={"logical_date": datetime.now(UTC).isoformat()})
+            assert r.status_code == 200, r.text
+            run_id = r.json()["dag_run_id"]
+            state = _wait_for_run(cluster, api, run_id)
+            tis = api.get(f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances", params={"limit": 1000}).json()
+        failed = [(t["task_id"], t["state"], t["hostname"]) for t in tis["task_instances"]
+                  if t["state"] not in ("success", "skipped")]
+        assert state == "success", f"run {run_id} ended {state}; unfinished or failed: {failed}\n" + _logs(cluster)
+        hosts = {t["hostname"] for t in tis["task_instances"] if t["state"] == "success"}
+        assert hosts == {"worker-a", "worker-b"}, f"tasks ran on {hosts}"
+
+        out, _ = reference.communicate(timeout=RUN_TIMEOUT)
+        assert reference.returncode == 0, f"single-machine run failed:\n{out[-4000:]}"
+        distributed, single = table_fingerprints(distributed_db), table_fingerprints(single_db)
+        assert any(t.startswith("core.") for t in single) and all(n > 0 for n, _ in single.values()), single
+        assert distributed == single, {t: (distributed.get(t), single.get(t))
+                                       for t in set(distributed) | set(single) if distributed.get(t) != single.get(t)}
+        with psycopg.connect(distributed_db) as conn:
+            landed = {r[0] for r in conn.execute(
+                "select source from concord_meta.runs where run_id = %s and status = 'succeeded'", (run_id,))}
+        assert landed >= set(SOURCES), f"the ledger does not carry the Airflow run id {run_id}: {landed}"
+    assert not cluster.leftover_pids(), f"processes left running: {cluster.leftover_pids()}"
+    print(f"distributed test: {time.monotonic() - started:.0f} s")
+
+
+def _kill_if_running(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, 9)
+        proc.wait()
+
+
+def _wait_for_dag(cluster: AirflowCluster, api, timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        cluster.assert_running()
+        if api.get(f"/dags/{DAG_ID}").status_code == 200:
+            return
+        time.sleep(1)
+    errors = api.get("/importErrors").json()
+    raise AssertionError(f"{DAG_ID} not parsed after {timeout} s; import errors: {errors}\n{_logs(cluster)}")
+
+
+def _wait_for_run(cluster: AirflowCluster, api, run_id: str) -> str:
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while time.monotonic() < deadline:
+        cluster.assert_running()
+        state = api.get(f"/dags/{DAG_ID}/dagRuns/{run_id}").json()["state"]
+        if state in ("success", "failed"):
+            return state
+        time.sleep(2)
+    raise AssertionError(f"run {run_id} not finished after {RUN_TIMEOUT} s\n{_logs(cluster)}")
+
+
+def _logs(cluster: AirflowCluster) -> str:
+    return "\n".join(f"--- {c.name}\n{c.tail(15)}" for c in cluster.components)
