@@ -12,7 +12,9 @@ dbt build) puts in another fresh database from the same sandbox.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import shutil
 import subprocess
 import time
 import uuid
@@ -21,6 +23,8 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from concord_sandbox.apis import load_api
+from concord_sandbox.store import Store
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from tests.scaleout.cluster import BIN, AirflowCluster, free_port
@@ -33,7 +37,7 @@ SOURCES = ("salesforce", "stripe", "netsuite")
 # Compared between the two warehouses: every table of these schemas.
 COMPARED_SCHEMAS = ("raw_salesforce", "raw_stripe", "raw_netsuite", "core")
 # Columns that say when or under which run a row was written, not what it holds.
-RUN_COLUMNS = {"_concord_run_id", "_concord_loaded_at", "built_at"}
+RUN_COLUMNS = {"_concord_run_id", "_concord_loaded_at", "built_at", "source_loaded_at", "run_id"}
 RUN_TIMEOUT = 210
 
 
@@ -86,19 +90,44 @@ def table_fingerprints(url: str) -> dict[str, tuple[int, str]]:
     return out
 
 
-def _worker_home(tmp: Path, node: str) -> Path:
-    """A CONCORD_HOME for one worker: the project files (as in the image) and its own empty `.concord`."""
-    home = tmp / node
+def _project_home(home: Path) -> Path:
+    """A CONCORD_HOME standing for another machine running the image: the project's files, and its own
+    `.concord` holding only what the image build puts there (the dbt manifest the DAGs render from)."""
     home.mkdir()
     for name in ("pyproject.toml", "src", "dags", "dbt_project", "expectations", "plugins"):
         (home / name).symlink_to(ROOT / name)
+    manifest = ROOT / ".concord" / "dbt" / "_manifest"
+    if manifest.is_dir():
+        shutil.copytree(manifest, home / ".concord" / "dbt" / "_manifest")
     return home
+
+
+def _serve_sandbox(stack: contextlib.ExitStack, directory: Path, taps: Path) -> dict[str, str]:
+    """Serve the seeded sandbox in `directory` on free ports (stopped by `stack`); write each tap's config to a
+    file in `taps`, as a deployment has them; return the variables pointing the taps at those files."""
+    env = {**os.environ, "CONCORD_SANDBOX_DIR": str(directory),
+           **{f"CONCORD_SANDBOX_{n.upper()}_PORT": str(free_port())
+              for n in ("control", "salesforce", "stripe", "netsuite")}}
+    _concord(env, "sandbox", "serve")
+    stack.callback(subprocess.run, [str(BIN / "concord"), "sandbox", "stop"], env=env, capture_output=True,
+                   check=False)
+    taps.mkdir()
+    credentials = Store(directory / "sandbox.db")
+    for source in SOURCES:
+        url = f"http://127.0.0.1:{env[f'CONCORD_SANDBOX_{source.upper()}_PORT']}"
+        config = load_api(source).tap_config(url, credentials.credentials(source))
+        (taps / f"{source}.json").write_text(json.dumps(config))
+    return {f"CONCORD_{s.upper()}_TAP_CONFIG": str(taps / f"{s}.json") for s in SOURCES}
 
 
 def test_concord_hourly_on_two_celery_workers_equals_a_single_machine_run(
     tmp_path: Path, server_url: str
 ) -> None:
     started = time.monotonic()
+
+    def phase(name: str) -> None:
+        print(f"[scaleout {time.monotonic() - started:5.1f} s] {name}", flush=True)
+
     with contextlib.ExitStack() as stack:
         metadata_db = _create_db(server_url)
         stack.callback(_drop_db, server_url, metadata_db)
@@ -107,41 +136,40 @@ def test_concord_hourly_on_two_celery_workers_equals_a_single_machine_run(
         single_db = _create_db(server_url)
         stack.callback(_drop_db, server_url, single_db)
 
-        # The sandbox (small company) on free ports, and each tap's config as a file, as a deployment has.
-        base = {**os.environ, "CONCORD_SANDBOX_DIR": str(tmp_path / "sandbox"),
-                **{f"CONCORD_SANDBOX_{n.upper()}_PORT": str(free_port())
-                   for n in ("control", "salesforce", "stripe", "netsuite")}}
-        _concord(base, "sandbox", "seed", "--scale", "small", "--seed", "5")
-        _concord(base, "sandbox", "serve")
-        stack.callback(subprocess.run, [str(BIN / "concord"), "sandbox", "stop"], env=base,
-                       capture_output=True, check=False)
-        taps = tmp_path / "taps"
-        taps.mkdir()
-        for source in SOURCES:
-            (taps / f"{source}.json").write_text(_concord(base, "sandbox", "tap-config", source))
-        deployment = {k: v for k, v in base.items() if not k.startswith("CONCORD_SANDBOX_")}
-        deployment.update({f"CONCORD_{s.upper()}_TAP_CONFIG": str(taps / f"{s}.json") for s in SOURCES})
-
-        # The single-machine reference runs while the cluster starts.
-        single_env = {**deployment, "CONCORD_WAREHOUSE_URL": single_db, "CONCORD_HOME": str(tmp_path / "single")}
-        (tmp_path / "single").mkdir()
-        for name in ("pyproject.toml", "src", "dags", "dbt_project", "expectations"):
-            (tmp_path / "single" / name).symlink_to(ROOT / name)
-        reference = subprocess.Popen(
-            ["bash", "-c", f'"{BIN}/concord" sync --run-id single && "{BIN}/concord" transform build --hourly'],
-            env=single_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-        stack.callback(_kill_if_running, reference)
-
         cluster = AirflowCluster(
             home=tmp_path / "airflow",
             metadata_url=_uri(metadata_db),
             dags_folder=Path(os.environ.get("CONCORD_SCALEOUT_DAGS", ROOT / "dags")),
-            extra_env={**deployment, "CONCORD_WAREHOUSE_URL": distributed_db},
-            worker_env={node: {"CONCORD_HOME": str(_worker_home(tmp_path, node))}
+            extra_env={"CONCORD_WAREHOUSE_URL": distributed_db},
+            worker_env={node: {"CONCORD_HOME": str(_project_home(tmp_path / node))}
                         for node in ("worker-a", "worker-b")},
         )
         stack.callback(cluster.stop)
-        cluster.airflow("db", "migrate")
+        # Airflow's metadata schema migrates while the sandbox is seeded.
+        migrate = subprocess.Popen([str(BIN / "airflow"), "db", "migrate"], env=cluster.env, text=True,
+                                   stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+        stack.callback(_kill_if_running, migrate)
+
+        # One small company, seeded once; the reference run gets its own copy served on its own ports, so the
+        # distributed run's writebacks cannot change what the reference extracts (and vice versa).
+        seeded = tmp_path / "sandbox"
+        _concord({**os.environ, "CONCORD_SANDBOX_DIR": str(seeded)}, "sandbox", "seed", "--scale", "small",
+                 "--seed", "5")
+        shutil.copytree(seeded, tmp_path / "sandbox-reference")
+        cluster.env.update(_serve_sandbox(stack, seeded, tmp_path / "taps"))
+        reference_taps = _serve_sandbox(stack, tmp_path / "sandbox-reference", tmp_path / "taps-reference")
+
+        # The single-machine reference (the CLI: sync, then the hourly dbt build) runs while the cluster starts.
+        reference = subprocess.Popen(
+            ["bash", "-c", f'"{BIN}/concord" sync --run-id single && "{BIN}/concord" transform build --hourly'],
+            env={**{k: v for k, v in os.environ.items() if not k.startswith("CONCORD_SANDBOX_")}, **reference_taps,
+                 "CONCORD_WAREHOUSE_URL": single_db,
+                 "CONCORD_HOME": str(_project_home(tmp_path / "single"))},
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        stack.callback(_kill_if_running, reference)
+
+        phase("sandboxes served, reference started")
+        assert migrate.wait(timeout=300) == 0, migrate.stdout.read()[-4000:]
         cluster.start("api-server", "api-server", "--port", str(cluster.api_port), "--host", "127.0.0.1",
                       "--workers", "1")
         cluster.start("scheduler", "scheduler")
@@ -149,13 +177,16 @@ def test_concord_hourly_on_two_celery_workers_equals_a_single_machine_run(
         cluster.start("triggerer", "triggerer")
         cluster.start_worker("worker-a")
         cluster.start_worker("worker-b")
+        phase("components started")
         cluster.wait_for_api()
 
         with cluster.client() as api:
+            phase("api up")
             _wait_for_dag(cluster, api)
             r = api.post(f"/dags/{DAG_ID}/dagRuns", json={"logical_date": datetime.now(UTC).isoformat()})
             assert r.status_code == 200, r.text
             run_id = r.json()["dag_run_id"]
+            phase("dag parsed, run triggered")
             state = _wait_for_run(cluster, api, run_id)
             tis = api.get(f"/dags/{DAG_ID}/dagRuns/{run_id}/taskInstances", params={"limit": 1000}).json()
         failed = [(t["task_id"], t["state"], t["hostname"]) for t in tis["task_instances"]
@@ -164,16 +195,21 @@ def test_concord_hourly_on_two_celery_workers_equals_a_single_machine_run(
         hosts = {t["hostname"] for t in tis["task_instances"] if t["state"] == "success"}
         assert hosts == {"worker-a", "worker-b"}, f"tasks ran on {hosts}"
 
+        phase("run finished: " + ", ".join(f"{t['task_id']}@{t['hostname']} {t['duration'] or 0:.0f}s"
+                                           for t in tis["task_instances"]))
         out, _ = reference.communicate(timeout=RUN_TIMEOUT)
         assert reference.returncode == 0, f"single-machine run failed:\n{out[-4000:]}"
+        phase("reference finished")
         distributed, single = table_fingerprints(distributed_db), table_fingerprints(single_db)
         assert any(t.startswith("core.") for t in single) and all(n > 0 for n, _ in single.values()), single
         assert distributed == single, {t: (distributed.get(t), single.get(t))
                                        for t in set(distributed) | set(single) if distributed.get(t) != single.get(t)}
+        phase("warehouses compared")
         with psycopg.connect(distributed_db) as conn:
             landed = {r[0] for r in conn.execute(
                 "select source from concord_meta.runs where run_id = %s and status = 'succeeded'", (run_id,))}
         assert landed >= set(SOURCES), f"the ledger does not carry the Airflow run id {run_id}: {landed}"
+    phase("everything stopped and dropped")
     assert not cluster.leftover_pids(), f"processes left running: {cluster.leftover_pids()}"
     print(f"distributed test: {time.monotonic() - started:.0f} s")
 
