@@ -36,6 +36,8 @@ def airflow_environment() -> dict[str, str]:
         "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": metadata_db_url(),
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+        # Cosmos's partial-parse cache: per checkout (its default, /tmp/cosmos, is shared by every checkout).
+        "AIRFLOW__COSMOS__CACHE_DIR": str(state_dir() / "cosmos"),
         "AIRFLOW__CORE__UNIT_TEST_MODE": os.environ.get("AIRFLOW__CORE__UNIT_TEST_MODE", "False"),
         "SCARF_ANALYTICS": "false",
         "DO_NOT_TRACK": "1",

@@ -41,10 +41,9 @@ def freshness() -> None:
 
 
 @app.command()
-def parse() -> None:
-    """`dbt parse`: write the manifest (manifest.json under .concord/dbt/<database>) without building anything."""
-    from concord.transform.runner import run_dbt, target_dir
-    from concord.warehouse.connection import ready_url
+def manifest(force: bool = typer.Option(False, "--force", help="Rebuild even if the project did not change.")) -> None:
+    """`dbt parse` into the manifest the Airflow DAGs render from (only when the dbt project changed)."""
+    from concord.transform.manifest import ensure_manifest, manifest_path
 
-    result = run_dbt(["parse"])
-    typer.echo(f"dbt manifest written to {target_dir(ready_url()) / 'manifest.json'} in {result.seconds:.1f} s")
+    built = ensure_manifest(force=force)
+    typer.echo(f"dbt manifest {'built' if built else 'up to date'}: {manifest_path()}")

@@ -64,13 +64,22 @@ def _tail(path: Path, lines: int = 8) -> str:
         return ""
 
 
-def sync_source(name: str, run_id: str, lock_wait_seconds: float = 0.0) -> SyncResult:
-    """Extract `name` from its bookmarks and load it under `run_id`; raise SyncError if either side fails."""
+def sync_source(name: str, run_id: str, lock_wait_seconds: float = 0.0, *, streams: list[str] | None = None,
+                start_date: str | None = None, state_id: str | None = None) -> SyncResult:
+    """Extract `name` from its bookmarks and load it under `run_id`; raise SyncError if either side fails.
+
+    A backfill passes `streams` and `start_date` (tap settings for this run only) and its own `state_id`: it starts
+    from no bookmark and its STATE lands under that id, so the source's own bookmarks are neither read nor moved.
+    """
     from concord.loader.state_store import read_state
 
     src = source(name)
     url = ready_url()
     config = tap_config(src)
+    if streams:
+        config = {**config, "streams": list(streams)}
+    if start_date:
+        config = {**config, "start_date": start_date}
     log_dir = state_dir() / "logs" / run_id
     log_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
@@ -78,9 +87,9 @@ def sync_source(name: str, run_id: str, lock_wait_seconds: float = 0.0) -> SyncR
             tempfile.TemporaryDirectory(prefix="concord-sync-") as tmp:
         tmpdir = Path(tmp)
         _private_json(tmpdir / "tap.json", config)
-        _private_json(tmpdir / "state.json", read_state(url, src.name))
+        _private_json(tmpdir / "state.json", {} if state_id else read_state(url, src.name))
         _private_json(tmpdir / "target.json", {"source": src.name, "warehouse_url": url, "run_id": run_id,
-                                               "state_id": src.name})
+                                               "state_id": state_id or src.name})
         tap_log, target_log = log_dir / f"{src.tap}.log", log_dir / f"target-concord-{src.name}.log"
         with open(tap_log, "wb") as tap_err, open(target_log, "wb") as target_err:
             tap = subprocess.Popen(

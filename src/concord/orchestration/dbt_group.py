@@ -1,0 +1,76 @@
+"""The cosmos task group that runs the dbt project inside concord_hourly.
+
+ExecutionMode.WATCHER: one `dbt build` (the producer task) runs the whole selection; one sensor task per model
+watches its node's result, so the graph shows per-model state while dbt starts once per run (cosmos's default,
+LOCAL, starts dbt once per model: seconds each here). Rendering reads the manifest built at setup
+(`concord transform manifest`), so parsing the DAG never runs dbt.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from concord.orchestration.tasks import prepare_dbt_environment
+
+# How often a model's sensor looks at the producer's progress, in seconds.
+POKE_SECONDS = 2
+
+
+def dbt_task_group(group_id: str, *, exclude: list[str]) -> Any:
+    """A DbtTaskGroup over everything but `exclude` (dbt selection syntax), rendered from the setup manifest."""
+    from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+    from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
+
+    from concord.transform.manifest import manifest_path
+    from concord.transform.runner import dbt_executable, project_dir
+
+    project = project_dir()
+    project_config = ProjectConfig(dbt_project_path=project, manifest_path=manifest_path(), project_name="concord",
+                                   install_dbt_deps=False)
+    # A local file needs no ObjectStoragePath: reading through one loads every Airflow plugin for hook lineage
+    # (cosmos's imports FastAPI), 0.6 s of a DAG file's parse.
+    project_config.manifest_path = manifest_path()
+    group = DbtTaskGroup(
+        group_id=group_id,
+        project_config=project_config,
+        profile_config=ProfileConfig(profile_name="concord", target_name="warehouse",
+                                     profiles_yml_filepath=project / "profiles.yml"),
+        execution_config=ExecutionConfig(execution_mode=ExecutionMode.WATCHER, dbt_executable_path=dbt_executable(),
+                                         invocation_mode=InvocationMode.DBT_RUNNER),
+        render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, exclude=exclude,
+                                   test_behavior=TestBehavior.AFTER_EACH, enable_mock_profile=False,
+                                   enable_owner_inheritance=False),
+        operator_args={
+            "append_env": True,
+            "install_deps": False,
+            "on_execute_callback": prepare_dbt_environment,
+            "poke_interval": POKE_SECONDS,
+            # Unit tests test the code, which does not change between hourly runs (as `concord transform build --hourly`).
+            "dbt_cmd_flags": ["--exclude-resource-type", "unit_test"],
+            "emit_datasets": False,
+        },
+    )
+    _watch_after_build(group)
+    return group
+
+
+def _watch_after_build(group: Any) -> None:
+    """Put the producer (the one dbt build) upstream of the root watcher tasks, which run when it is done.
+
+    Cosmos links the producer to the root watchers only in a DbtDag; in a task group they start beside it and
+    wait. A runner that executes one task at a time (`dag.test()`, the demo, the tests) then waits forever on a
+    watcher before ever starting the build. With the build upstream, each watcher reads its node's result as soon
+    as it starts; `all_done` lets a watcher whose model failed in the build fall back to running that model alone
+    on its retry (cosmos's own retry path), so a failed build still surfaces per model.
+    """
+    from airflow.sdk import TriggerRule
+    from cosmos.constants import PRODUCER_WATCHER_TASK_ID
+
+    prefix = f"{group.group_id}."
+    tasks = {t.task_id: t for t in group.dag.tasks if t.task_id.startswith(prefix)}
+    producer = tasks[prefix + PRODUCER_WATCHER_TASK_ID]
+    watchers = {tid: t for tid, t in tasks.items() if hasattr(t, "producer_task_id")}
+    for task in watchers.values():
+        if not task.upstream_task_ids & watchers.keys():
+            producer >> task
+            task.trigger_rule = TriggerRule.ALL_DONE

@@ -1,0 +1,150 @@
+"""The callables behind the DAGs' tasks. Each resolves settings, does one step under the Airflow run id (the
+correlation id every landed row, check result and writeback carries) and returns a small JSON summary (XCom).
+
+Every step is idempotent for its run id: extraction follows the warehouse bookmarks and merges by key, dbt
+rebuilds the same selection, checks upsert their results, writebacks send only what differs from writeback_state.
+Heavy imports (dbt, GX, the writeback engine) happen here, inside the task, never when a DAG file is parsed.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from concord.errors import ConcordError
+
+# A CLI sync of the same source may hold its advisory lock: wait this long, then fail and let Airflow retry.
+LOCK_WAIT_SECONDS = 60.0
+
+
+class SkipStep(ConcordError):
+    """A step that has nothing to run here (e.g. the writeback engine is not installed); tasks turn it into a skip."""
+
+
+class ChecksDidNotRun(ConcordError):
+    """Some quality checks could not execute: the run fails (open exceptions alone never fail it)."""
+
+
+def extract_load(source: str, run_id: str) -> dict[str, Any]:
+    """tap-<source> | target-concord from the source's bookmarks, under the source's advisory lock."""
+    from concord.orchestration.settings import warehouse_url
+    from concord.sync.runner import sync_source
+
+    warehouse_url()
+    result = sync_source(source, run_id, LOCK_WAIT_SECONDS)
+    return {"source": source, "records_in": result.records_in, "records_out": result.records_out,
+            "quarantined": result.quarantined, "seconds": round(result.seconds, 2)}
+
+
+def prepare_dbt_environment(context: Any = None) -> None:
+    """`on_execute_callback` of the cosmos dbt tasks: the warehouse's connection for dbt's profile, secrets masked."""
+    from concord.orchestration.settings import warehouse_url
+    from concord.transform.dbt_env import profile_env
+
+    os.environ.update(profile_env(warehouse_url()))
+    os.environ["DBT_SEND_ANONYMOUS_USAGE_STATS"] = "false"
+    # Same reason as concord.transform.runner: JIT compiling costs more than these short queries take.
+    if "jit=off" not in os.environ.get("PGOPTIONS", ""):
+        os.environ["PGOPTIONS"] = f"{os.environ.get('PGOPTIONS', '')} -c jit=off".strip()
+
+
+def dbt_build(select: str, run_id: str) -> dict[str, Any]:
+    """One `dbt build --select path:<folder>` (the scheduled flavour: no unit tests, seeds only when changed).
+
+    SkipStep when the manifest has no model under that folder (the part of the project is not in this build):
+    starting dbt to select nothing would cost its whole start-up for no work.
+    """
+    from concord.orchestration.settings import warehouse_url
+    from concord.transform.manifest import ensure_manifest, models_under
+    from concord.transform.runner import build
+
+    ensure_manifest()
+    folder = select.removeprefix("path:")
+    models = models_under(folder)
+    if not models:
+        raise SkipStep(f"the dbt project has no models under {folder} yet")
+    result = build(warehouse_url(), select=select, hourly=True)
+    return {"select": select, "models": len(models), "seconds": round(result.seconds, 2), "run_id": run_id}
+
+
+def quality_checks(run_id: str) -> dict[str, Any]:
+    """The GX checkpoint and the exception lifecycle; raises ChecksDidNotRun when a check could not execute."""
+    from concord.orchestration.settings import warehouse_url
+    from concord.quality.checkpoint import run_checks
+
+    report = run_checks(warehouse_url(), run_id)
+    summary = {"expectations": len(report.result.outcomes), "passed": len(report.result.passed),
+               "failed": len(report.result.failed), "errored": len(report.result.errored),
+               "open_exceptions": report.open_exceptions, "blocked_keys": report.blocked_keys,
+               "blocked_sources": sorted({f.source for f in report.systemic})}
+    if not report.succeeded:
+        errors = "; ".join(o.error or o.spec.name for o in report.result.errored[:5])
+        raise ChecksDidNotRun(f"{len(report.result.errored)} checks could not execute (run {run_id}): {errors}")
+    return summary
+
+
+def _writeback_engine() -> Any:
+    try:
+        from concord.writeback import runner
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").startswith("concord.writeback"):
+            raise SkipStep("the writeback engine (concord.writeback) is not installed in this build") from None
+        raise
+    return runner
+
+
+def writeback(destination: str, run_id: str) -> dict[str, Any]:
+    """Send the changed wb_* rows of one destination (blocked keys excluded by the models); outcome counts."""
+    from concord.orchestration.settings import warehouse_url
+
+    engine = _writeback_engine()
+    return dict(engine.run_writebacks(destination, run_id, url=warehouse_url()))
+
+
+def replay_quarantine(source: str, stream: str | None, run_id: str) -> dict[str, Any]:
+    """Re-load the unresolved quarantined records of `source` (one `stream` if given) through the loader."""
+    from concord.loader.replay import replay_quarantine as replay
+    from concord.orchestration.settings import warehouse_url
+    from concord.sync.locks import resource_lock
+
+    url = warehouse_url()
+    with resource_lock(url, f"source:{source}", LOCK_WAIT_SECONDS):
+        summary = replay(url, source, stream or None, run_id=run_id)
+    return {"source": source, "stream": stream, "resolved": summary.resolved,
+            "still_failing": {k: len(v) for k, v in summary.failing.items()}}
+
+
+def replay_writebacks(destination: str, run_id: str) -> dict[str, Any]:
+    """Re-send the dead-lettered writebacks of `destination` (what `concord replay --writebacks` does)."""
+    from concord.orchestration.settings import warehouse_url
+
+    engine = _writeback_engine()
+    replay = getattr(engine, "replay_dead_letters", None)
+    if replay is None:
+        raise SkipStep("this writeback engine has no dead-letter replay")
+    return dict(replay(destination, run_id, url=warehouse_url()))
+
+
+def backfill_state_id(source: str) -> str:
+    """The Singer state id a backfill of `source` writes (never the source's own bookmarks)."""
+    return f"{source}:backfill"
+
+
+def backfill(source: str, streams: list[str], start_date: str, run_id: str) -> dict[str, Any]:
+    """Re-extract `streams` of `source` from `start_date` and merge them, leaving the source's bookmarks as they are.
+
+    The tap starts with no bookmark for just these streams (tap settings `streams`, `start_date`); its STATE is
+    kept under `<source>:backfill`, so the hourly run's bookmarks (and every other stream) stay untouched. The merge
+    keeps the highest record version, so re-loading records the hourly run already has changes nothing.
+    """
+    from concord.orchestration.settings import warehouse_url
+    from concord.sync.runner import sync_source
+
+    if not streams:
+        raise ConcordError(f"backfill of {source}: name the streams to re-process (param `streams`)")
+    warehouse_url()
+    result = sync_source(source, run_id, LOCK_WAIT_SECONDS, streams=list(streams), start_date=start_date,
+                         state_id=backfill_state_id(source))
+    return {"source": source, "streams": list(streams), "start_date": start_date,
+            "records_out": result.records_out, "quarantined": result.quarantined,
+            "seconds": round(result.seconds, 2)}
