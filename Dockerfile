@@ -38,11 +38,9 @@ COPY dbt_project ./dbt_project
 COPY expectations ./expectations
 COPY docker ./docker
 
-# The dbt manifest is built into the image, so every machine running this image has the same one without a
-# shared volume (parsing needs the profile's variables, not a connection).
-RUN CONCORD_DBT_DBNAME=concord dbt parse --project-dir dbt_project --profiles-dir dbt_project \
-        --target-path /opt/concord/dbt_manifest --log-path /tmp/dbt-logs \
-    && rm -rf /tmp/dbt-logs
+# The dbt manifest the DAGs render from (.concord/dbt/_manifest) is built into the image, so every machine
+# running it has the same one without a shared volume (`dbt parse` needs no warehouse connection).
+RUN concord transform manifest
 
 RUN useradd --create-home --uid 50000 concord \
     && mkdir -p /opt/airflow /opt/concord/.concord /run/concord/taps /var/lib/concord-sandbox \

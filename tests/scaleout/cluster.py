@@ -122,10 +122,13 @@ class AirflowCluster:
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": sqlalchemy_url,
             "AIRFLOW__CELERY__BROKER_URL": f"redis://{REDIS_HOST}:{REDIS_PORT}/{self.redis_db}",
             "AIRFLOW__CELERY__RESULT_BACKEND": f"db+{self.metadata_url}",
-            "AIRFLOW__CELERY__WORKER_CONCURRENCY": "2",
+            "AIRFLOW__CELERY__WORKER_CONCURRENCY": "3",
             "AIRFLOW__OPERATORS__DEFAULT_QUEUE": self.queue,
             # Only runs triggered through the API: no scheduled run may start beside the one under test.
             "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "False",
+            # A loaded machine (CI shares two cores) can keep the api-server busy for tens of seconds; the default
+            # 5 s makes a worker retry a request the server then completes, which fails the task.
+            "AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT": "120",
             "AIRFLOW__SCHEDULER__SCHEDULER_HEARTBEAT_SEC": "2",
             "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "5",
             "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
@@ -155,7 +158,7 @@ class AirflowCluster:
         """`airflow celery worker` as Celery node `<node>@<host>`, recording `node` as its task hostname."""
         return self.start(
             node, "celery", "worker", "--celery-hostname", f"{node}@%h", "--queues", self.queue,
-            "--concurrency", "2", "--without-mingle", "--without-gossip",
+            "--concurrency", "3", "--without-mingle", "--without-gossip",
             env={"CONCORD_NODE_NAME": node,
                  "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": str(free_port()),
                  **self.worker_env.get(node, {})},
@@ -217,6 +220,8 @@ class AirflowCluster:
             self.assert_running()
             with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(f"{self.api}/api/v2/monitor/health", timeout=5).status_code == 200:
+                    # The execution API builds its versioned routes on first use: pay that before tasks call it.
+                    httpx.get(f"{self.api}/execution/health", timeout=timeout)
                     return
             time.sleep(1)
         raise AssertionError(f"api-server not healthy after {timeout} s")
@@ -224,10 +229,10 @@ class AirflowCluster:
     def token(self) -> str:
         """A JWT from the simple auth manager's token endpoint (POST /auth/token with user and password)."""
         r = httpx.post(f"{self.api}/auth/token", json={"username": "admin", "password": self.admin_password},
-                       timeout=30)
+                       timeout=60)
         assert r.status_code in (200, 201), r.text
         return r.json()["access_token"]
 
     def client(self) -> httpx.Client:
         return httpx.Client(base_url=f"{self.api}/api/v2", headers={"Authorization": f"Bearer {self.token()}"},
-                            timeout=30)
+                            timeout=60)
