@@ -199,6 +199,12 @@ class AirflowCluster:
                         or any(n.encode() in m for n in self.nodes)]
                 if mine:
                     client.srem(key, *mine)
+            elif kind == "zset" and name == "_kombu.binding_deadlines":
+                # Exchange binding deadlines (kombu 5.7): drop those whose bindings are gone with our workers.
+                stale = [m for m in client.zrange(key, 0, -1)
+                         if not client.exists(b"_kombu.binding." + m)]
+                if stale:
+                    client.zrem(key, *stale)
             elif kind == "hash" and name == "unacked":
                 mine = [f for f, v in client.hgetall(key).items() if self.queue.encode() in v]
                 if mine:
