@@ -71,3 +71,12 @@ def test_every_required_secret_is_named_in_env_example() -> None:
 def test_env_is_never_committed() -> None:
     proc = subprocess.run(["git", "check-ignore", "-q", ".env"], cwd=ROOT, check=False)
     assert proc.returncode == 0, ".env is not ignored by git"
+
+
+def test_the_image_installs_the_lock_on_python_311_without_secrets_or_local_state() -> None:
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert dockerfile.startswith("#") and "FROM python:3.11-" in dockerfile
+    assert "uv pip sync -q --system --compile-bytecode requirements.lock" in dockerfile
+    assert "concord transform manifest" in dockerfile, "the DAGs' dbt manifest must be built into the image"
+    ignored = set((ROOT / ".dockerignore").read_text().split())
+    assert {".env", ".venv", ".concord", ".git"} <= ignored
