@@ -11,19 +11,23 @@ MEMBERS := . $(patsubst %/pyproject.toml,%,$(wildcard sandbox/pyproject.toml tap
 export AIRFLOW__CORE__LOAD_EXAMPLES := False
 export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
 
-.PHONY: help setup demo test bench lint lock clean
+.PHONY: help setup demo test bench lint lock clean airflow
 
 help:
 	@echo "make demo   set up, then run the whole pipeline end to end and print a summary"
 	@echo "make test   set up, then run the whole test suite"
 	@echo "make bench  run the benchmarks (SCALE=small|medium|large), write BENCHMARKS.md"
 	@echo "make lint   ruff"
+	@echo "make airflow  airflow standalone on dags/ with the project's settings (prints the admin password)"
 
 setup:
 	@bash scripts/setup.sh "$(PY)" $(MEMBERS)
 
 demo: setup
 	@$(BIN)/python -m concord.demo
+
+airflow: setup
+	@$(BIN)/python -m concord.orchestration.standalone
 
 test: setup
 	@$(BIN)/python -m pytest -n 2 --dist loadgroup

@@ -28,6 +28,8 @@ for m in "${members[@]}"; do editable+=(-e "$m"); done
 .venv/bin/uv pip install -q -p .venv/bin/python --no-deps "${editable[@]}"
 
 .venv/bin/python -m concord.airflow_env --migrate
+.venv/bin/python -m concord.transform.manifest
+.venv/bin/python -m concord.orchestration.pools
 
 mkdir -p .concord
 echo "$key" > .concord/setup.stamp

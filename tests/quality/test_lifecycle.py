@@ -137,3 +137,41 @@ def test_aging_buckets(conn: psycopg.Connection, config: QualityConfig) -> None:
                     seen_at=T0 + timedelta(days=5))
     assert open_exceptions_by_age(conn, now=T0 + timedelta(days=8), config=config) == {
         "0-1d": 0, "1-3d": 1, "3-7d": 0, ">7d": 1}
+
+
+def test_removed_expectation_resolves_its_open_exceptions(conn: psycopg.Connection, config: QualityConfig) -> None:
+    both = {("s", "invoices_status"), ("ns", "payment_reference")}
+    sync_exceptions(conn, "run1", [failing(INVOICES, {"id": "in_1"}), failing(PAYMENTS, {"id": 7})], config,
+                    seen_at=T0, defined=both)
+    # run2 runs only the `ns` suite (`concord check --suite ns`): s.invoices_status is still defined, untouched
+    s2 = sync_exceptions(conn, "run2", [failing(PAYMENTS, {"id": 7})], config, seen_at=T0 + timedelta(hours=1),
+                         defined=both)
+    assert (s2.resolved, s2.retired) == (0, 0)
+    # run3: invoices_status was deleted from its suite; its exception resolves (kept, marked why), the other stays
+    t3 = T0 + timedelta(hours=2)
+    s3 = sync_exceptions(conn, "run3", [failing(PAYMENTS, {"id": 7})], config, seen_at=t3,
+                         defined={("ns", "payment_reference")})
+    assert (s3.resolved, s3.retired) == (0, 1)
+    rows = exceptions(conn)
+    retired = rows[exception_id("contract_violation", {"stripe": {"invoices": ["in_1"]}})]
+    kept = rows[exception_id("erp_payment_unmatched", {"netsuite": {"transaction": [7]}})]
+    assert (retired["resolved_at"], retired["resolved_run_id"]) == (t3, "run3")
+    assert retired["detail"]["resolution"] == "expectation_removed"
+    assert kept["resolved_at"] is None and len(rows) == 2
+    assert blocked_keys(conn, "stripe", "invoices") == set()
+    # the expectation comes back and finds the same row again: the same exception re-opens, its reason cleared
+    sync_exceptions(conn, "run4", [failing(INVOICES, {"id": "in_1"})], config, seen_at=t3 + timedelta(hours=1),
+                    defined=both)
+    back = exceptions(conn)[retired["exception_id"]]
+    assert back["resolved_at"] is None and back["reopened_count"] == 1 and "resolution" not in back["detail"]
+
+
+def test_a_row_missing_a_counterpart_drops_that_key(conn: psycopg.Connection, config: QualityConfig) -> None:
+    customers = spec("linked", keys={"stripe": {"customers": "cid"}, "salesforce": {"Account": "aid"}},
+                     **{"class": "billing_customer_unlinked"})
+    sync_exceptions(conn, "run1", [failing(customers, {"cid": "cus_1", "aid": None},
+                                           {"cid": "cus_2", "aid": "001X"})], config, seen_at=T0)
+    assert sorted((r["keys"] for r in exceptions(conn).values()), key=str) == [
+        {"stripe": {"customers": ["cus_1"]}},
+        {"stripe": {"customers": ["cus_2"]}, "salesforce": {"Account": ["001X"]}},
+    ]

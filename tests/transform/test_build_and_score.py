@@ -22,7 +22,7 @@ def test_identity_findings_score_perfectly_at_small_scale(built_warehouse: Built
 
 
 def test_concord_score_cli_passes_at_full_marks(built_warehouse: BuiltWarehouse) -> None:
-    out = built_warehouse.concord("score", "--fail-under", "1").stdout
+    out = built_warehouse.concord("score", "--from", "findings", "--fail-under", "1").stdout
     for cls in IDENTITY_CLASSES:
         assert f"{cls}" in out and "100.0%" in out
 

@@ -8,7 +8,8 @@ import traceback
 
 import typer
 
-from concord.cli import check, replay, score, sync, transform, warehouse
+from concord.cli import check, replay, score, sync, transform, warehouse, writeback
+from concord.cli import ops as ops_cli
 from concord.errors import ConcordError
 
 app = typer.Typer(
@@ -23,6 +24,10 @@ app.command("sync")(sync.sync)
 app.add_typer(transform.app, name="transform")
 app.command("score")(score.score)
 app.command("check")(check.check)
+app.command("writeback")(writeback.writeback)
+app.command("status")(ops_cli.status)
+app.command("trace")(ops_cli.trace)
+app.command("report")(ops_cli.report)
 
 
 def _mount_optional() -> None:

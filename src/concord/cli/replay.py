@@ -1,4 +1,5 @@
-"""`concord replay quarantine --source S [--stream X]`: re-process quarantined records after a fix."""
+"""`concord replay quarantine --source S [--stream X]`: re-process quarantined records after a fix.
+`concord replay --writebacks DEST`: re-send the writebacks dead-lettered for DEST after a fix."""
 
 from __future__ import annotations
 
@@ -6,7 +7,31 @@ import typer
 
 from concord.warehouse.connection import ready_url
 
-app = typer.Typer(help="Re-process records the loader quarantined.", no_args_is_help=True)
+app = typer.Typer(help="Re-process records the loader quarantined, or re-send dead-lettered writebacks.",
+                  invoke_without_command=True)
+
+
+@app.callback()
+def replay_root(
+    ctx: typer.Context,
+    writebacks: list[str] = typer.Option(None, "--writebacks", help="Re-send the dead-lettered writebacks of "
+                                                                    "this destination (salesforce, netsuite, stripe)."),
+    run_id: str = typer.Option(None, "--run-id", help="Correlation id (default: replay__<utc time>)."),
+) -> None:
+    """Replay quarantined records (`quarantine`) or dead-lettered writebacks (`--writebacks DEST`)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if not writebacks:
+        typer.echo(ctx.get_help())
+        raise typer.Exit(0)
+    from datetime import UTC, datetime
+
+    from concord.cli.writeback import render
+    from concord.writeback.runner import destination_name, run_writebacks
+
+    run_id = run_id or f"replay__{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}"
+    for name in writebacks:
+        typer.echo(render(run_writebacks(destination_name(name), run_id, replay=True)))
 
 
 @app.command("quarantine")

@@ -12,15 +12,20 @@ def build(
     select: str = typer.Option(None, "--select", "-s", help="dbt node selection (default: everything)."),
     full_refresh: bool = typer.Option(False, "--full-refresh", help="Rebuild incremental models from scratch."),
     hourly: bool = typer.Option(
-        False, "--hourly", help="Scheduled run: skip unit tests, and seeds whose files did not change."
+        False,
+        "--hourly",
+        help="Scheduled run: the `hourly` selector (tables, incremental models, their tests) when the last complete "
+        "build ran this code; else a complete build.",
     ),
     threads: int = typer.Option(4, "--threads", help="dbt threads."),
+    run_id: str = typer.Option(None, "--run-id", help="Correlation id for the run ledger (default: manual__<utc time>)."),
 ) -> None:
     """`dbt build`: seeds, models and their tests; fails when a model or an error-severity test fails."""
     from concord.transform.runner import build as run_build
 
-    result = run_build(select=select, full_refresh=full_refresh, hourly=hourly, threads=threads, echo=True)
-    typer.echo(f"dbt build finished in {result.seconds:.1f} s")
+    result = run_build(select=select, full_refresh=full_refresh, hourly=hourly, threads=threads, echo=True,
+                       run_id=run_id)
+    typer.echo(f"dbt {' '.join(result.args)} finished in {result.seconds:.1f} s")
 
 
 @app.command()

@@ -25,6 +25,7 @@ class DagRunResult:
     state: str
     seconds: float
     task_states: dict[str, str] = field(default_factory=dict)
+    task_seconds: dict[str, float] = field(default_factory=dict)
 
     def tasks_in(self, *states: str) -> list[str]:
         return sorted(t for t, s in self.task_states.items() if s in states)
@@ -76,9 +77,11 @@ def run_dag(dag_id: str, conf: dict[str, Any] | None = None, logical_date: datet
         from airflow.models.dagrun import DagRun
 
         run = session.query(DagRun).filter(DagRun.dag_id == dag_id, DagRun.run_id == dr.run_id).one()
-        states = {ti.task_id: str(ti.state) for ti in run.get_task_instances(session=session)}
+        tis = run.get_task_instances(session=session)
+        states = {ti.task_id: str(ti.state) for ti in tis}
+        durations = {ti.task_id: float(ti.duration or 0.0) for ti in tis}
         state = str(run.state)
-    result = DagRunResult(dag_id, dr.run_id, state, seconds, states)
+    result = DagRunResult(dag_id, dr.run_id, state, seconds, states, durations)
     if raise_on_failure and state != "success":
         raise DagRunFailed(f"{dag_id} run {dr.run_id} ended {state}; failed tasks: "
                            f"{', '.join(result.tasks_in('failed', 'upstream_failed')) or 'none'}")

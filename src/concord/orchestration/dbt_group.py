@@ -24,6 +24,10 @@ def dbt_task_group(group_id: str, *, exclude: list[str]) -> Any:
     from concord.transform.manifest import manifest_path
     from concord.transform.runner import dbt_executable, project_dir
 
+    if not manifest_path().is_file():
+        from concord.errors import ConcordError
+
+        raise ConcordError(f"No dbt manifest at {manifest_path()}: run `concord transform manifest` (setup does).")
     project = project_dir()
     project_config = ProjectConfig(dbt_project_path=project, manifest_path=manifest_path(), project_name="concord",
                                    install_dbt_deps=False)
@@ -42,7 +46,6 @@ def dbt_task_group(group_id: str, *, exclude: list[str]) -> Any:
                                    enable_owner_inheritance=False),
         operator_args={
             "append_env": True,
-            "install_deps": False,
             "on_execute_callback": prepare_dbt_environment,
             "poke_interval": POKE_SECONDS,
             # Unit tests test the code, which does not change between hourly runs (as `concord transform build --hourly`).

@@ -34,3 +34,15 @@ def ensure_pools() -> list[str]:
     for name, description in all_pools().items():
         Pool.create_or_update_pool(name, slots=1, description=description, include_deferred=False)
     return list(all_pools())
+
+
+def main() -> None:
+    """`python -m concord.orchestration.pools`: create the pools (setup runs it)."""
+    from concord.airflow_env import apply_airflow_environment
+
+    apply_airflow_environment()
+    print(f"airflow pools ready: {', '.join(ensure_pools())}")
+
+
+if __name__ == "__main__":
+    main()

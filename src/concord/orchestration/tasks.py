@@ -63,7 +63,7 @@ def dbt_build(select: str, run_id: str) -> dict[str, Any]:
     models = models_under(folder)
     if not models:
         raise SkipStep(f"the dbt project has no models under {folder} yet")
-    result = build(warehouse_url(), select=select, hourly=True)
+    result = build(warehouse_url(), select=select, hourly=True, run_id=run_id)
     return {"select": select, "models": len(models), "seconds": round(result.seconds, 2), "run_id": run_id}
 
 
@@ -119,10 +119,7 @@ def replay_writebacks(destination: str, run_id: str) -> dict[str, Any]:
     from concord.orchestration.settings import warehouse_url
 
     engine = _writeback_engine()
-    replay = getattr(engine, "replay_dead_letters", None)
-    if replay is None:
-        raise SkipStep("this writeback engine has no dead-letter replay")
-    return dict(replay(destination, run_id, url=warehouse_url()))
+    return dict(engine.run_writebacks(destination, run_id, url=warehouse_url(), replay=True))
 
 
 def backfill_state_id(source: str) -> str:
@@ -148,3 +145,24 @@ def backfill(source: str, streams: list[str], start_date: str, run_id: str) -> d
     return {"source": source, "streams": list(streams), "start_date": start_date,
             "records_out": result.records_out, "quarantined": result.quarantined,
             "seconds": round(result.seconds, 2)}
+
+
+def replay_quarantine_if_named(source: str, params: dict[str, Any], run_id: str) -> dict[str, Any]:
+    """concord_replay's per-source task: replay when `params['source']` names this source, else skip."""
+    if params.get("source") != source:
+        raise SkipStep(f"replay of {source} not requested")
+    return replay_quarantine(source, params.get("stream") or None, run_id)
+
+
+def replay_writebacks_if_named(destination: str, params: dict[str, Any], run_id: str) -> dict[str, Any]:
+    """concord_replay's per-destination task: re-send dead letters when `params['destination']` names it."""
+    if params.get("destination") != destination:
+        raise SkipStep(f"writeback replay to {destination} not requested")
+    return replay_writebacks(destination, run_id)
+
+
+def backfill_if_named(source: str, params: dict[str, Any], run_id: str) -> dict[str, Any]:
+    """concord_backfill's per-source task: backfill when `params['source']` names this source, else skip."""
+    if params.get("source") != source:
+        raise SkipStep(f"backfill of {source} not requested")
+    return backfill(source, list(params.get("streams") or []), str(params["start_date"]), run_id)

@@ -27,3 +27,17 @@ class QualityConfigError(QualityError):
         self.path = path
         self.reason = reason
         super().__init__(f"Invalid quality configuration {path}: {reason}")
+
+
+class ChecksNotExecutedError(QualityError):
+    """Some checks of a run could not execute (missing table or column, GX or database error): the run failed.
+
+    `report` (a `concord.quality.checkpoint.CheckReport`) holds what did run, and each error.
+    """
+
+    def __init__(self, report: object) -> None:
+        self.report = report
+        errored = getattr(getattr(report, "result", None), "errored", [])
+        first = "; ".join(f"{o.spec.suite}.{o.spec.name}: {o.error}" for o in errored[:3])
+        more = f" (and {len(errored) - 3} more)" if len(errored) > 3 else ""
+        super().__init__(f"{len(errored)} checks could not execute: {first}{more}")

@@ -3,7 +3,8 @@
 An exception is one (class, keys) pair; its id is derived from them. Re-detecting a resolved exception re-opens
 the same row (resolved_at cleared, reopened_count + 1, first_seen_at kept), so one inconsistency has one history
 and one id that stewards and the score can refer to. Exceptions of an expectation whose check errored are left
-as they were: an unexecuted check proves nothing either way.
+as they were: an unexecuted check proves nothing either way. Exceptions of an expectation no longer defined in
+any suite are resolved (`detail.resolution = "expectation_removed"`): nothing checks them any more.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class SyncSummary:
     refreshed: int = 0
     reopened: int = 0
     resolved: int = 0
+    retired: int = 0
     untouched_expectations: list[str] = field(default_factory=list)
 
 
@@ -58,10 +60,13 @@ def sync_exceptions(
     failures: list[CheckOutcome],
     config: QualityConfig | None = None,
     seen_at: datetime | None = None,
+    defined: set[tuple[str, str]] | None = None,
 ) -> SyncSummary:
     """Apply one run's outcomes to `concord_meta.exceptions` in one transaction; returns what changed.
 
     `failures` are the run's outcomes (all of them: successes resolve, errors leave their exceptions alone).
+    `defined` is every (suite, expectation) currently in the suites (whether run or not): open exceptions of any
+    other expectation are resolved as retired. None skips that step.
     `seen_at` defaults to the database's now(); tests pass it to age exceptions.
     """
     config = config or load_config()
@@ -132,4 +137,15 @@ def sync_exceptions(
                 (at, run_id, suite, expectation, list(seen)),
             )
             summary.resolved += cur.rowcount
+        if defined is not None:
+            suites = [s for s, _ in sorted(defined)]
+            names = [e for _, e in sorted(defined)]
+            cur = conn.execute(
+                "update concord_meta.exceptions e set resolved_at = %s, resolved_run_id = %s, "
+                "detail = e.detail || '{\"resolution\": \"expectation_removed\"}'::jsonb "
+                "where e.resolved_at is null and not (e.exception_id = any(%s)) and (e.suite, e.expectation) not in "
+                "(select * from unnest(%s::text[], %s::text[]))",
+                (at, run_id, list(seen), suites, names),
+            )
+            summary.retired += cur.rowcount
     return summary

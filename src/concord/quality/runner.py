@@ -13,6 +13,8 @@ import os
 import time
 from collections import defaultdict
 from collections.abc import Iterable
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import orjson
@@ -20,6 +22,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
 from concord.quality import failing_rows
+from concord.quality.data_docs import build_data_docs
 from concord.quality.outcomes import CheckOutcome, CheckpointResult
 from concord.quality.suites import ExpectationSpec, Suite
 from concord.warehouse.connection import ready_url, redact
@@ -117,7 +120,9 @@ def _outcome(url: str, spec: ExpectationSpec, result: Any, max_failing_rows: int
     )
 
 
-def _validate(context: Any, batch: Any, name: str, specs: list[ExpectationSpec], result_format: dict) -> Any:
+def _validate(
+    context: Any, batch: Any, name: str, specs: list[ExpectationSpec], result_format: dict, run: Any
+) -> Any:
     import great_expectations as gx
     import great_expectations.expectations as gxe
 
@@ -130,15 +135,17 @@ def _validate(context: Any, batch: Any, name: str, specs: list[ExpectationSpec],
             extra["row_condition"] = condition
         suite.add_expectation(cls(**spec.kwargs, **extra))
     definition = context.validation_definitions.add(gx.ValidationDefinition(name=name, data=batch, suite=suite))
-    return definition.run(result_format=result_format)
+    return definition.run(result_format=result_format, run_id=run)
 
 
 def _check_relation(
-    context: Any, url: str, n: int, specs: list[ExpectationSpec], max_failing_rows: int
+    context: Any, url: str, n: int, specs: list[ExpectationSpec], max_failing_rows: int, run: Any
 ) -> list[CheckOutcome]:
     """All expectations on one table: those GX can name the failing rows of in one validation (COMPLETE with
     the key columns as index), the uniqueness ones in another (counts; rows by our query, see failing_rows)."""
     table = specs[0].qualified_table
+    # The GX suite is named after the Concord suite and the table it checks (what Data Docs lists).
+    gx_name = f"{specs[0].suite}.{table}"
     indexed = [s for s in specs if not failing_rows.supports(s)]
     queried = [s for s in specs if failing_rows.supports(s)]
     results: list[Any] = []
@@ -148,19 +155,20 @@ def _check_relation(
         # resolved against an earlier table's ("id").
         datasource = context.data_sources.add_postgres(
             f"warehouse_{n}", connection_string=sqlalchemy_url(url, specs[0].schema))
-        asset = datasource.add_table_asset(f"t{n}", table_name=_quote(specs[0].table))
+        asset = datasource.add_table_asset(table, table_name=_quote(specs[0].table))
         batch = asset.add_batch_definition_whole_table("whole")
         if indexed:
             key_columns = list(dict.fromkeys(c for s in indexed for c in s.key_columns))
-            results += _validate(context, batch, f"v{n}_indexed", indexed, {
+            results += _validate(context, batch, gx_name, indexed, {
                 "result_format": "COMPLETE",
                 # GX truncates a SQL index list at partial_unexpected_count (default 20) even in COMPLETE.
                 "partial_unexpected_count": max_failing_rows,
                 "unexpected_index_column_names": key_columns,
                 "return_unexpected_index_query": False,
-            }).results
+            }, run).results
         if queried:
-            results += _validate(context, batch, f"v{n}_queried", queried, {"result_format": "SUMMARY"}).results
+            results += _validate(
+                context, batch, f"{gx_name}.uniqueness", queried, {"result_format": "SUMMARY"}, run).results
     except Exception as exc:  # any GX or database failure means these checks could not execute
         reason = redact(f"{table}: {type(exc).__name__}: {_first_line(str(exc))}")
         return [CheckOutcome(spec, "error", error=reason) for spec in specs]
@@ -200,27 +208,44 @@ def _record(url: str, run_id: str, outcomes: Iterable[CheckOutcome]) -> None:
 
 
 def run_checkpoint(
-    url: str, run_id: str, suites: list[Suite], max_failing_rows: int = DEFAULT_MAX_FAILING_ROWS
+    url: str,
+    run_id: str,
+    suites: list[Suite],
+    max_failing_rows: int = DEFAULT_MAX_FAILING_ROWS,
+    docs_dir: Path | None = None,
 ) -> CheckpointResult:
     """Run every expectation of `suites` against the warehouse at `url`; record and return the outcomes.
 
     Never raises for a check that cannot execute: that check's outcome is `error` (and the result fails), as is
-    one with more failing rows than `max_failing_rows` (their keys would be incomplete).
+    one with more failing rows than `max_failing_rows` (their keys would be incomplete). With `docs_dir`, the
+    run's Data Docs are built there (replacing the previous run's); a docs failure is reported in the result,
+    it does not fail the checks.
     """
     started = time.perf_counter()
     url = ready_url(url)
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     import great_expectations as gx
+    from great_expectations.core.run_identifier import RunIdentifier
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    groups: dict[tuple[str, str], list[ExpectationSpec]] = defaultdict(list)
+    run = RunIdentifier(run_name=run_id, run_time=datetime.now(UTC))
+    groups: dict[tuple[str, str, str], list[ExpectationSpec]] = defaultdict(list)
     for suite in suites:
         for spec in suite.expectations:
-            groups[(spec.schema, spec.table)].append(spec)
+            groups[(spec.suite, spec.schema, spec.table)].append(spec)
     outcomes: list[CheckOutcome] = []
     for n, specs in enumerate(groups.values()):
-        outcomes.extend(_check_relation(context, url, n, specs, max_failing_rows))
+        outcomes.extend(_check_relation(context, url, n, specs, max_failing_rows, run))
     _record(url, run_id, outcomes)
-    return CheckpointResult(run_id=run_id, outcomes=outcomes, seconds=time.perf_counter() - started)
+    checked = time.perf_counter()
+    docs_index, docs_error = None, None
+    if docs_dir is not None:
+        try:
+            docs_index = build_data_docs(context, docs_dir)
+        except Exception as exc:  # reported by the caller; the checks themselves ran
+            docs_error = redact(f"{type(exc).__name__}: {_first_line(str(exc))}")
+    return CheckpointResult(
+        run_id=run_id, outcomes=outcomes, seconds=checked - started, docs_index=docs_index,
+        docs_error=docs_error, docs_seconds=time.perf_counter() - checked)

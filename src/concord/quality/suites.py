@@ -15,6 +15,9 @@ A suite file is `{"suite": name, "expectations": [...]}`; each expectation:
     source       optional; defaults to <source> of a raw_<source> schema (what a systemic failure blocks)
     group_by     optional column: failing rows sharing its value form one exception holding all their keys
                  (two accounts with one tax id are one duplicate, as in the sandbox's ground truth)
+
+Any `where` value or kwargs value may be `{"param": name}`: the value of `name` in quality.toml's
+[parameters] (SLAs and thresholds are configuration, not suite text).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from concord.quality.config import expectations_dir
+from concord.quality.config import CONFIG_NAME, expectations_dir, load_config
 from concord.quality.errors import SuiteDefinitionError
 from concord.quality.fault_classes import EXCEPTION_CLASSES, SYSTEMS
 
@@ -36,6 +39,7 @@ SUPPORTED_TYPES: dict[str, tuple[str, ...]] = {
     "expect_column_values_to_not_be_null": ("column",),
     "expect_column_values_to_be_unique": ("column",),
     "expect_column_values_to_be_in_set": ("column", "value_set"),
+    "expect_column_values_to_not_be_in_set": ("column", "value_set"),
     "expect_column_values_to_match_regex": ("column", "regex"),
     "expect_column_values_to_be_between": ("column",),
     "expect_compound_columns_to_be_unique": ("column_list",),
@@ -95,7 +99,18 @@ class Suite:
     expectations: tuple[ExpectationSpec, ...]
 
 
-def _conditions(raw: Any, bad: Callable[[str], SuiteDefinitionError]) -> tuple[RowCondition, ...]:
+def _resolve(value: Any, parameters: dict[str, Any], bad: Callable[[str], SuiteDefinitionError]) -> Any:
+    """`value` with a `{"param": name}` reference replaced by the configured parameter."""
+    if isinstance(value, dict) and set(value) == {"param"}:
+        name = value["param"]
+        if name not in parameters:
+            raise bad(f"parameter {name!r} is not defined in quality.toml [parameters]; defined: {sorted(parameters)}")
+        return parameters[name]
+    return value
+
+
+def _conditions(raw: Any, bad: Callable[[str], SuiteDefinitionError],
+                parameters: dict[str, Any]) -> tuple[RowCondition, ...]:
     if not isinstance(raw, list):
         raise bad("`where` must be a list of {column, op, value} conditions")
     out = []
@@ -106,6 +121,7 @@ def _conditions(raw: Any, bad: Callable[[str], SuiteDefinitionError]) -> tuple[R
             raise bad("a `where` condition's column must be a column name")
         if cond["op"] not in WHERE_OPS:
             raise bad(f"`where` op {cond['op']!r} is not one of {list(WHERE_OPS)}")
+        cond = {**cond, "value": _resolve(cond["value"], parameters, bad)}
         if cond["value"] is None:
             raise bad("a `where` condition's value cannot be null")
         if cond["op"] in ("IN", "NOT_IN") and not isinstance(cond["value"], list):
@@ -115,7 +131,7 @@ def _conditions(raw: Any, bad: Callable[[str], SuiteDefinitionError]) -> tuple[R
     return tuple(out)
 
 
-def _expectation(path: str, suite: str, raw: Any, index: int) -> ExpectationSpec:
+def _expectation(path: str, suite: str, raw: Any, index: int, parameters: dict[str, Any]) -> ExpectationSpec:
     if not isinstance(raw, dict):
         raise SuiteDefinitionError(path, f"#{index}", "an expectation must be a JSON object")
     name = raw.get("name")
@@ -141,6 +157,7 @@ def _expectation(path: str, suite: str, raw: Any, index: int) -> ExpectationSpec
     kwargs = raw.get("kwargs", {})
     if not isinstance(kwargs, dict):
         raise bad("`kwargs` must be an object")
+    kwargs = {k: _resolve(v, parameters, bad) for k, v in kwargs.items()}
     missing = [k for k in SUPPORTED_TYPES[gx_type] if k not in kwargs]
     if missing:
         raise bad(f"{gx_type} needs kwargs {missing}")
@@ -164,7 +181,7 @@ def _expectation(path: str, suite: str, raw: Any, index: int) -> ExpectationSpec
     steward = raw.get("steward_team")
     if steward is not None and (not isinstance(steward, str) or not steward):
         raise bad("`steward_team` must be a team name")
-    where = _conditions(raw.get("where", []), bad)
+    where = _conditions(raw.get("where", []), bad, parameters)
     group_by = raw.get("group_by")
     if group_by is not None and (not isinstance(group_by, str) or not group_by):
         raise bad("`group_by` must be a column name")
@@ -178,8 +195,9 @@ def _expectation(path: str, suite: str, raw: Any, index: int) -> ExpectationSpec
     )
 
 
-def parse_suite(path: str, document: Any) -> Suite:
-    """Validate one suite document (already parsed JSON); `path` names it in errors."""
+def parse_suite(path: str, document: Any, parameters: dict[str, Any] | None = None) -> Suite:
+    """Validate one suite document (already parsed JSON); `path` names it in errors; `parameters` resolve
+    `{"param": name}` values."""
     if not isinstance(document, dict):
         raise SuiteDefinitionError(path, None, "a suite must be a JSON object")
     name = document.get("suite")
@@ -188,23 +206,31 @@ def parse_suite(path: str, document: Any) -> Suite:
     items = document.get("expectations")
     if not isinstance(items, list) or not items:
         raise SuiteDefinitionError(path, None, "`expectations` must be a non-empty list")
-    specs = tuple(_expectation(path, name, raw, i) for i, raw in enumerate(items))
+    specs = tuple(_expectation(path, name, raw, i, parameters or {}) for i, raw in enumerate(items))
     names = [s.name for s in specs]
     for dup in {n for n in names if names.count(n) > 1}:
         raise SuiteDefinitionError(path, dup, "the name is used twice in the suite")
     return Suite(name=name, path=path, expectations=specs)
 
 
-def load_suites(directory: Path | None = None, names: list[str] | None = None) -> list[Suite]:
-    """Every suite in `<directory>/suites/*.json` (default: `expectations_dir()`), or only those in `names`."""
-    folder = (directory or expectations_dir()) / "suites"
+def load_suites(
+    directory: Path | None = None, names: list[str] | None = None, parameters: dict[str, Any] | None = None
+) -> list[Suite]:
+    """Every suite in `<directory>/suites/*.json` (default: `expectations_dir()`), or only those in `names`.
+
+    `parameters` default to quality.toml's [parameters] in the same directory (none when it has no quality.toml).
+    """
+    base = directory or expectations_dir()
+    folder = base / "suites"
+    if parameters is None:
+        parameters = load_config(base).parameters if (base / CONFIG_NAME).is_file() else {}
     suites: list[Suite] = []
     for file in sorted(folder.glob("*.json")):
         try:
             document = json.loads(file.read_text())
         except json.JSONDecodeError as exc:
             raise SuiteDefinitionError(str(file), None, f"not valid JSON: {exc}") from exc
-        suites.append(parse_suite(str(file), document))
+        suites.append(parse_suite(str(file), document, parameters))
     seen: dict[str, str] = {}
     for suite in suites:
         if suite.name in seen:

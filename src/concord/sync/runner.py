@@ -67,20 +67,37 @@ def _tail(path: Path, lines: int = 8) -> str:
 def sync_source(name: str, run_id: str, lock_wait_seconds: float = 0.0, *, streams: list[str] | None = None,
                 start_date: str | None = None, state_id: str | None = None) -> SyncResult:
     """Extract `name` from its bookmarks and load it under `run_id`; raise SyncError if either side fails.
+    The run ledger gets a `sync:<source>` row (the tap's records, retries and API errors by status).
 
     A backfill passes `streams` and `start_date` (tap settings for this run only) and its own `state_id`: it starts
     from no bookmark and its STATE lands under that id, so the source's own bookmarks are neither read nor moved.
     """
-    from concord.loader.state_store import read_state
+    from concord.observability.ledger import stage_run
+    from concord.observability.source_clock import source_clock_skew_seconds
+    from concord.observability.sync_stage import fill_sync_stage
 
     src = source(name)
     url = ready_url()
+    log_dir = state_dir() / "logs" / run_id
+    skew = source_clock_skew_seconds(src.config_env)
+    with stage_run(run_id, f"sync:{src.name}", src.name, url) as stage:
+        try:
+            result = _extract_load(src.name, url, run_id, lock_wait_seconds, log_dir, streams, start_date, state_id)
+        finally:
+            fill_sync_stage(stage, url, log_dir / f"{src.tap}.log", skew)
+    return result
+
+
+def _extract_load(name: str, url: str, run_id: str, lock_wait_seconds: float, log_dir: Path,
+                  streams: list[str] | None, start_date: str | None, state_id: str | None) -> SyncResult:
+    from concord.loader.state_store import read_state
+
+    src = source(name)
     config = tap_config(src)
     if streams:
         config = {**config, "streams": list(streams)}
     if start_date:
         config = {**config, "start_date": start_date}
-    log_dir = state_dir() / "logs" / run_id
     log_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     with resource_lock(url, f"source:{src.name}", lock_wait_seconds), \

@@ -2,7 +2,8 @@
 
 An instance is expected when it was planted at or before the sandbox clock and not repaired by then. A finding
 matches an instance of the same class when their identifying keys overlap (the CRM accounts of a duplicate,
-the billing customer of a customer-level class); other classes compare all their keys.
+the billing customer of a customer-level class, the billing invoice of an invoice-level class); a class not
+listed compares all its keys.
 """
 
 from __future__ import annotations
@@ -24,6 +25,13 @@ IDENTIFYING_OBJECT: dict[str, tuple[str, str]] = {
     "billing_customer_unlinked": ("stripe", "customers"),
     "erp_customer_missing": ("stripe", "customers"),
     "deleted_account_referenced": ("stripe", "customers"),
+    "invoice_unposted_missing_tax_mapping": ("stripe", "invoices"),
+    "invoice_unposted_missing_entity_mapping": ("stripe", "invoices"),
+    "invoice_amount_mismatch": ("stripe", "invoices"),
+    "invoice_currency_mismatch": ("stripe", "invoices"),
+    "payment_status_mismatch": ("stripe", "invoices"),
+    "erp_payment_unmatched": ("netsuite", "transaction"),
+    "subscription_without_opportunity": ("stripe", "subscriptions"),
 }
 
 Keys = Mapping[str, Mapping[str, Sequence[Any]]]
@@ -101,3 +109,44 @@ def score(findings: Sequence[Item], expected: Sequence[Item], classes: Sequence[
             )
         )
     return results
+
+
+# The finance reconciliation classes the finance marts flag (finance.reconciliation_findings).
+FINANCE_CLASSES: tuple[str, ...] = (
+    "invoice_unposted_missing_tax_mapping",
+    "invoice_unposted_missing_entity_mapping",
+    "invoice_amount_mismatch",
+    "invoice_currency_mismatch",
+    "payment_status_mismatch",
+    "erp_payment_unmatched",
+    "subscription_without_opportunity",
+)
+
+# Classes only observable once an SLA ran out: no system shows when the integration gave up on a follow-up (the
+# ground truth plants a payment_status_mismatch at that hidden moment), so Concord flags it once the billing payment
+# is older than the payment SLA. Value: the dbt var holding the SLA in hours.
+SLA_CLASSES: dict[str, str] = {"payment_status_mismatch": "payment_sla_hours"}
+
+
+def due_instances(
+    expected: Sequence[Item], paid_at: Mapping[str, str], data_as_of: str, sla_hours: Mapping[str, float]
+) -> list[Item]:
+    """`expected` without the SLA-class instances not yet due at `data_as_of` (ISO UTC `…Z`): an instance of a
+    class in `sla_hours` is due once the billing payment of its invoice (`paid_at`, ISO UTC by invoice id) is more
+    than that many hours old."""
+    from datetime import datetime, timedelta
+
+    def parse(text: str) -> datetime:
+        return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+    now = parse(data_as_of)
+    kept = []
+    for item in expected:
+        hours = sla_hours.get(item.cls)
+        if hours is not None:
+            invoices = [key for system, obj, key in item.keys if (system, obj) == ("stripe", "invoices")]
+            paid = [parse(paid_at[i]) for i in invoices if i in paid_at]
+            if not paid or now - max(paid) <= timedelta(hours=hours):
+                continue
+        kept.append(item)
+    return kept

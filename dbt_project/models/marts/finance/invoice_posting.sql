@@ -1,0 +1,198 @@
+-- One row per finalized billing invoice and its ERP posting: posted, not posted (with the reason the integration
+-- cannot post it, or none while it is still in flight), or posted with another amount or currency. Ages are hours
+-- since finalization on the data's own clock (int_source_clock), not the wall clock.
+with
+
+invoices as (
+
+    select * from {{ ref('stg_stripe__invoices') }}
+    where not is_deleted and invoice_status in ('open', 'paid', 'uncollectible')
+
+),
+
+erp_invoices as (
+
+    select distinct on (external_id) *
+    from {{ ref('stg_netsuite__transactions') }}
+    where transaction_type = 'CustInvc' and not is_deleted and external_id is not null
+    order by external_id, transaction_id
+
+),
+
+erp_currencies as (
+
+    select * from {{ ref('stg_netsuite__currencies') }}
+
+),
+
+erp_customers as (
+
+    select distinct on (stripe_customer_id) *
+    from {{ ref('stg_netsuite__customers') }}
+    where not is_deleted and stripe_customer_id is not null
+    order by stripe_customer_id, customer_id
+
+),
+
+tax_rates as (
+
+    select * from {{ ref('stg_stripe__tax_rates') }}
+
+),
+
+entities as (
+
+    select * from {{ ref('legal_entities') }}
+    where is_mapped_in_erp
+
+),
+
+tax_mappings as (
+
+    select stripe_tax_rate_code, legal_entity_code, min(netsuite_tax_code) as netsuite_tax_code
+    from {{ ref('tax_codes') }}
+    where is_mapped_in_erp
+    group by stripe_tax_rate_code, legal_entity_code
+
+),
+
+exponents as (
+
+    select * from {{ ref('currency_exponents') }}
+
+),
+
+resolved as (
+
+    select * from {{ ref('int_accounts_resolved') }}
+    where source_system = 'stripe'
+
+),
+
+accounts as (
+
+    select canonical_account_id, salesforce_account_id from {{ ref('accounts') }}
+
+),
+
+clock as (
+
+    select data_as_of from {{ ref('int_source_clock') }}
+
+),
+
+joined as (
+
+    select
+        invoices.*,
+        tax_rates.tax_rate_code,
+        tax_mappings.netsuite_tax_code,
+        entities.netsuite_subsidiary_id::bigint as netsuite_subsidiary_id,
+        entities.legal_entity_code is not null as is_entity_mapped,
+        tax_mappings.stripe_tax_rate_code is not null as is_tax_mapped,
+        erp_customers.customer_id as netsuite_customer_id,
+        erp.transaction_id as netsuite_transaction_id,
+        erp.external_id as netsuite_external_id,
+        erp.transaction_number as netsuite_transaction_number,
+        erp.transaction_status as erp_status,
+        erp.total as erp_total,
+        erp.created_at as erp_created_at,
+        erp_currencies.currency as erp_currency,
+        round(erp.total * power(10::numeric, erp_exponents.exponent))::bigint as erp_total_minor,
+        resolved.canonical_account_id,
+        accounts.salesforce_account_id,
+        clock.data_as_of
+    from invoices
+    cross join clock
+    left join tax_rates on tax_rates.tax_rate_id = invoices.tax_rate_id
+    left join entities on entities.legal_entity_code = invoices.legal_entity_code
+    left join tax_mappings
+        on tax_mappings.stripe_tax_rate_code = tax_rates.tax_rate_code
+        and tax_mappings.legal_entity_code = invoices.legal_entity_code
+    left join erp_customers on erp_customers.stripe_customer_id = invoices.customer_id
+    left join erp_invoices as erp on erp.external_id = invoices.invoice_id
+    left join erp_currencies on erp_currencies.currency_id = erp.currency_id
+    left join exponents as erp_exponents on erp_exponents.currency = erp_currencies.currency
+    left join resolved on resolved.source_record_id = invoices.customer_id
+    left join accounts on accounts.canonical_account_id = resolved.canonical_account_id
+
+),
+
+classified as (
+
+    select
+        joined.*,
+        case
+            when netsuite_transaction_id is null then 'not_posted'
+            when erp_currency is distinct from currency then 'currency_mismatch'
+            when erp_total_minor is distinct from total_minor then 'amount_mismatch'
+            else 'posted'
+        end as posting_status,
+        -- why the integration cannot post it; null when posted or still in flight
+        case
+            when netsuite_transaction_id is not null then null
+            when not is_entity_mapped then 'missing_entity_mapping'
+            when not is_tax_mapped then 'missing_tax_mapping'
+            when netsuite_customer_id is null then 'missing_erp_customer'
+        end as not_posted_reason,
+        round(extract(epoch from data_as_of - finalized_at) / 3600, 2) as age_hours
+    from joined
+
+),
+
+final as (
+
+    select
+        -- ids in each system
+        invoice_id as stripe_invoice_id,
+        customer_id as stripe_customer_id,
+        subscription_id as stripe_subscription_id,
+        tax_rate_id as stripe_tax_rate_id,
+        canonical_account_id,
+        salesforce_account_id,
+        netsuite_customer_id,
+        netsuite_transaction_id,
+        netsuite_external_id,
+        netsuite_transaction_number,
+        netsuite_subsidiary_id,
+
+        -- strings
+        invoice_number,
+        invoice_status as billing_status,
+        legal_entity_code,
+        tax_rate_code,
+        netsuite_tax_code,
+        currency as billing_currency,
+        erp_currency,
+        erp_status,
+        posting_status,
+        not_posted_reason,
+        case
+            when not_posted_reason = 'missing_tax_mapping' then 'invoice_unposted_missing_tax_mapping'
+            when not_posted_reason = 'missing_entity_mapping' then 'invoice_unposted_missing_entity_mapping'
+            when posting_status = 'amount_mismatch' then 'invoice_amount_mismatch'
+            when posting_status = 'currency_mismatch' then 'invoice_currency_mismatch'
+        end as fault_class,
+
+        -- numerics
+        total as billing_total,
+        total_minor as billing_total_minor,
+        erp_total,
+        erp_total_minor,
+        age_hours,
+        {{ var('posting_sla_hours') }}::numeric as posting_sla_hours,
+
+        -- booleans
+        posting_status = 'posted' as is_posted_consistently,
+        posting_status <> 'posted' and age_hours > {{ var('posting_sla_hours') }} as is_past_posting_sla,
+
+        -- timestamps
+        finalized_at,
+        erp_created_at,
+        data_as_of
+
+    from classified
+
+)
+
+select * from final

@@ -1,0 +1,47 @@
+-- Desired cross-references on each live billing customer: `metadata.salesforce_account_id` (the CRM link the
+-- billing system already carries) and `metadata.erp_customer_id` (the ERP customer number). Blocked keys excluded.
+with
+
+accounts as (
+
+    select * from {{ ref('accounts') }}
+    where stripe_customer_id is not null
+
+),
+
+customers as (
+
+    select * from {{ ref('stg_stripe__customers') }}
+    where not is_deleted
+
+),
+
+erp_customers as (
+
+    -- the ERP owns its customer numbers: take them from the ERP, not from the CRM's copy
+    select customer_id, entity_number from {{ ref('stg_netsuite__customers') }}
+    where not is_deleted
+
+),
+
+final as (
+
+    select
+        -- writeback identity
+        customers.customer_id as key,
+        customers.customer_id as destination_id,
+        cast(null as text) as invalid_reason,
+
+        -- attributes (customer.* in ownership.csv)
+        accounts.salesforce_account_id,
+        erp_customers.entity_number as erp_customer_id
+
+    from customers
+    inner join accounts on accounts.stripe_customer_id = customers.customer_id
+    left join erp_customers on erp_customers.customer_id = accounts.netsuite_customer_id
+    where customers.customer_id not in ({{ writeback_blocked('stripe', 'customers') }})
+        and coalesce(accounts.salesforce_account_id, '') not in ({{ writeback_blocked('salesforce', 'Account') }})
+
+)
+
+select * from final

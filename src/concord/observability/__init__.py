@@ -1,0 +1,1 @@
+"""Operations view: the run ledger every stage fills, tap metrics, status, tracing and the health report."""
