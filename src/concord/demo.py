@@ -83,16 +83,21 @@ def step_sync() -> list[str]:
 
 
 def step_check() -> list[str]:
-    """The GX checkpoint: results in concord_meta.check_results, failing rows as owned exceptions."""
+    """The GX checkpoint: results in concord_meta.check_results, failing rows as owned exceptions, Data Docs;
+    then the exceptions scored against the ground truth, per fault class."""
+    from concord.quality import data_docs_path
+
     lines = _concord("check", "--run-id", RUN_ID).strip().splitlines()
-    return [f"checks: {lines[0]}", *(f"  {line.strip()}" for line in lines[1:])]
+    score = _concord("score").strip().splitlines()
+    return [f"checks: {lines[0]}", *(f"  {line.strip()}" for line in lines[1:]),
+            f"data docs: open {data_docs_path().as_uri()}", score[0], *(f"  {line.strip()}" for line in score[1:])]
 
 
 def step_transform() -> list[str]:
     """dbt build (staging → intermediate → core), the docs catalog, and the identity score."""
     build = _concord("transform", "build").strip().splitlines()
     _concord("transform", "docs")
-    score = _concord("score").strip().splitlines()
+    score = _concord("score", "--from", "findings").strip().splitlines()
     return [build[-1].replace("dbt build", "dbt: build"), "dbt: docs generated (`concord transform docs`)",
             score[0], *(f"  {line.strip()}" for line in score[1:])]
 
