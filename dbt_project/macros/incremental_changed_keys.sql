@@ -3,9 +3,10 @@
   billing row (`billing_model`.`billing_key`) or ERP posting (`erp_cte`.external_id) landed after the start of
   the last build that changed the table, minus a lookback longer than any loader batch transaction (a batch still
   committing while that build ran carries an earlier `_concord_loaded_at`), and the rows whose canonical account
-  moved (`resolved` CTE). Renders nothing on a full build.
+  moved (`resolved` CTE). `link_cte`, when given, names a CTE of (key, loaded_at) rows whose late arrival also
+  changes a key (billing's invoice_payment links for payments). Renders nothing on a full build.
 #}
-{% macro incremental_changed_keys(billing_model, billing_key, erp_cte, mart_key) %}
+{% macro incremental_changed_keys(billing_model, billing_key, erp_cte, mart_key, link_cte=none) %}
 {% if is_incremental() %}
 watermark as (
 
@@ -22,6 +23,11 @@ changed_keys as (
     union
     select external_id from {{ erp_cte }}
     where loaded_at > (select loaded_after from watermark) and external_id is not null
+    {% if link_cte %}
+    union
+    select key from {{ link_cte }}
+    where loaded_at > (select loaded_after from watermark) and key is not null
+    {% endif %}
     union
     select built.{{ mart_key }} from {{ this }} as built
     left join resolved on resolved.source_record_id = built.stripe_customer_id

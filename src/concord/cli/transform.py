@@ -12,7 +12,10 @@ def build(
     select: str = typer.Option(None, "--select", "-s", help="dbt node selection (default: everything)."),
     full_refresh: bool = typer.Option(False, "--full-refresh", help="Rebuild incremental models from scratch."),
     hourly: bool = typer.Option(
-        False, "--hourly", help="Scheduled run: skip unit tests, and seeds whose files did not change."
+        False,
+        "--hourly",
+        help="Scheduled run: the `hourly` selector (tables, incremental models, their tests) when the last complete "
+        "build ran this code; else a complete build.",
     ),
     threads: int = typer.Option(4, "--threads", help="dbt threads."),
 ) -> None:
@@ -20,7 +23,7 @@ def build(
     from concord.transform.runner import build as run_build
 
     result = run_build(select=select, full_refresh=full_refresh, hourly=hourly, threads=threads, echo=True)
-    typer.echo(f"dbt build finished in {result.seconds:.1f} s")
+    typer.echo(f"dbt {' '.join(result.args)} finished in {result.seconds:.1f} s")
 
 
 @app.command()

@@ -93,6 +93,10 @@ def run_dbt(
     return DbtResult(tuple(args), seconds, output)
 
 
+# The dbt YAML selector (dbt_project/selectors.yml) of the scheduled build; Airflow uses the same name.
+HOURLY_SELECTOR = "hourly"
+
+
 def build(
     url: str | None = None,
     *,
@@ -102,26 +106,30 @@ def build(
     threads: int = 4,
     echo: bool = False,
 ) -> DbtResult:
-    """`dbt build`. `hourly` is the scheduled run: seeds only when their files changed since the last build
-    of this database, and no unit tests (they test the code, which did not change between runs)."""
-    from concord.transform.seed_state import record_seeds, seed_fingerprint, seeds_current
+    """`dbt build`. `hourly` is the scheduled run after a sync: the `hourly` selector (tables, incremental models
+    and the incremental marts' tests; not views, seeds, unit tests or the other tests) when this database's last
+    complete build ran the project code now on disk; otherwise (first run, a deploy changed the code, relations
+    missing) a complete build, which the next hourly run then builds on."""
+    from concord.transform.build_state import (
+        complete_build_current,
+        project_fingerprint,
+        record_complete_build,
+    )
     from concord.warehouse.connection import ready_url
 
     url = ready_url(url)
+    target = target_dir(url)
+    fingerprint = project_fingerprint(project_dir())
+    if hourly and not full_refresh and select is None and complete_build_current(url, target, fingerprint):
+        return run_dbt(["build", "--selector", HOURLY_SELECTOR], url=url, threads=threads, echo=echo)
     args = ["build"]
     if select:
         args += ["--select", select]
     if full_refresh:
         args.append("--full-refresh")
-    fingerprint = seed_fingerprint(project_dir())
-    excluded = []
-    if hourly and not full_refresh:
-        excluded.append("unit_test")
-        if seeds_current(url, target_dir(url), fingerprint, project_dir()):
-            excluded.append("seed")
-    for resource in excluded:
-        args += ["--exclude-resource-type", resource]
+    if hourly and select:
+        args += ["--exclude-resource-type", "unit_test"]
     result = run_dbt(args, url=url, threads=threads, echo=echo)
     if select is None:
-        record_seeds(target_dir(url), fingerprint)
+        record_complete_build(url, target, fingerprint)
     return result

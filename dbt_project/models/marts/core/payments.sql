@@ -8,8 +8,8 @@
     )
 }}
 -- Billing payments (payment intents) with their ERP customer payment. The invoice a payment settles comes from
--- the ERP posting (its memo is the billing invoice number): the billing API links them through invoice_payment
--- objects, which the tap does not extract. Incremental like `invoices`.
+-- billing's invoice_payment objects (the API's only link since 2025), else from the ERP posting (its memo is the
+-- billing invoice number). Incremental like `invoices`; a late invoice_payment reprocesses its payment.
 with
 
 erp_all as (
@@ -26,6 +26,23 @@ invoices as (
 
 ),
 
+invoice_links_all as (
+
+    select payment_intent_id as key, invoice_id, invoice_payment_id, is_default, is_deleted, created_at, loaded_at
+    from {{ ref('stg_stripe__invoice_payments') }}
+    where payment_intent_id is not null
+
+),
+
+invoice_links as (
+
+    select distinct on (key) *
+    from invoice_links_all
+    where not is_deleted
+    order by key, is_default desc, created_at, invoice_payment_id
+
+),
+
 resolved as (
 
     select * from {{ ref('int_accounts_resolved') }}
@@ -39,7 +56,7 @@ fx as (
 
 ),
 
-{{ incremental_changed_keys('stg_stripe__payment_intents', 'payment_intent_id', 'erp_all', 'payment_id') }}
+{{ incremental_changed_keys('stg_stripe__payment_intents', 'payment_intent_id', 'erp_all', 'payment_id', 'invoice_links_all') }}
 
 -- materialized: the planner would otherwise join every row before applying the key filter
 payments as materialized (
@@ -59,11 +76,17 @@ joined as (
         erp.transaction_id as netsuite_transaction_id,
         erp.transaction_status as erp_status,
         erp.total as erp_amount,
-        invoices.invoice_id,
-        greatest(payments.loaded_at, erp_any.loaded_at) as source_loaded_at
+        coalesce(invoice_links.invoice_id, invoices.invoice_id) as invoice_id,
+        invoice_links.invoice_payment_id,
+        case
+            when invoice_links.invoice_id is not null then 'billing_invoice_payment'
+            when invoices.invoice_id is not null then 'erp_memo'
+        end as invoice_link_method,
+        greatest(payments.loaded_at, erp_any.loaded_at, invoice_links.loaded_at) as source_loaded_at
     from payments
     left join erp_all as erp_any on erp_any.external_id = payments.payment_intent_id
     left join erp_all as erp on erp.external_id = payments.payment_intent_id and not erp.is_deleted
+    left join invoice_links on invoice_links.key = payments.payment_intent_id
     left join invoices on invoices.invoice_number = erp.memo
     left join resolved on resolved.source_record_id = payments.customer_id
 
@@ -77,6 +100,7 @@ final as (
         joined.canonical_account_id,
         joined.customer_id as stripe_customer_id,
         joined.invoice_id,
+        joined.invoice_payment_id as stripe_invoice_payment_id,
         joined.netsuite_transaction_id,
         joined.latest_charge_id,
 
@@ -84,6 +108,7 @@ final as (
         joined.payment_status,
         joined.currency,
         joined.erp_status,
+        joined.invoice_link_method,
 
         -- numerics
         joined.amount,
