@@ -9,6 +9,7 @@ import contextlib
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -21,8 +22,16 @@ from bench.harness import Context, Sample, stage
 from bench.stages.stripe import _seed
 
 BIN = Path(sys.executable).parent
-PORTS = {"CONCORD_SANDBOX_CONTROL_PORT": "18790", "CONCORD_SANDBOX_SALESFORCE_PORT": "18791",
-         "CONCORD_SANDBOX_STRIPE_PORT": "18792", "CONCORD_SANDBOX_NETSUITE_PORT": "18793"}
+
+
+def _free_ports() -> dict[str, str]:
+    """Loopback ports free right now for the sandbox's four servers (other stages and benches may hold fixed ones)."""
+    ports = {}
+    for name in ("CONTROL", "SALESFORCE", "STRIPE", "NETSUITE"):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            ports[f"CONCORD_SANDBOX_{name}_PORT"] = str(s.getsockname()[1])
+    return ports
 
 
 def _concord(env: dict[str, str], *args: str) -> str:
@@ -34,11 +43,12 @@ def _concord(env: dict[str, str], *args: str) -> str:
 def _built(ctx: Context, name: str) -> Iterator[tuple[dict[str, str], str]]:
     """A private copy of the cached sandbox, synced into a fresh database and built by dbt; yields (env, url)."""
     cached = ctx.cached(f"dbt_sandbox_{ctx.scale}", lambda p: _seed(p, ctx.scale))
-    directory = ctx.scratch(name) / "sandbox"
+    scratch = ctx.scratch(name)
+    directory = scratch / "sandbox"
     shutil.copytree(cached, directory)
     with ctx.fresh_database() as url:
-        env = {**os.environ, **PORTS, "CONCORD_SANDBOX_DIR": str(directory), "CONCORD_WAREHOUSE_URL": url,
-               "CONCORD_DATA_DOCS_DIR": str(ctx.scratch(name) / "data_docs")}
+        env = {**os.environ, **_free_ports(), "CONCORD_SANDBOX_DIR": str(directory), "CONCORD_WAREHOUSE_URL": url,
+               "CONCORD_DATA_DOCS_DIR": str(scratch / "data_docs")}
         _concord(env, "sandbox", "serve")
         try:
             _concord(env, "sync")
