@@ -16,7 +16,8 @@ from tests.transform.conftest import CONCORD, BuiltWarehouse, free_port
 
 pytestmark = pytest.mark.xdist_group("dbt")
 
-# Every table the hourly selector builds; built_at says when a row was rebuilt and differs by design.
+# The schemas of the models the hourly selector builds and of the finance views over them; built_at says when a
+# row was rebuilt and differs by design.
 MART_SCHEMAS = ("intermediate", "core", "finance")
 
 
@@ -30,11 +31,11 @@ def copy_url(built_warehouse: BuiltWarehouse) -> Iterator[str]:
 
 
 def snapshot(url: str) -> dict[str, list[str]]:
-    """Every row of every mart table as JSON text (without built_at), sorted."""
+    """Every row of every mart table and view as JSON text (without built_at), sorted."""
     with psycopg.connect(url) as conn:
         tables = conn.execute(
             "select table_schema || '.' || table_name from information_schema.tables "
-            "where table_schema = any(%s) and table_type = 'BASE TABLE' order by 1", (list(MART_SCHEMAS),)
+            "where table_schema = any(%s) order by 1", (list(MART_SCHEMAS),)
         ).fetchall()
         return {
             t: sorted(r[0] for r in conn.execute(f"select (to_jsonb(x) - 'built_at')::text from {t} as x").fetchall())

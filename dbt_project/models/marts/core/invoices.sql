@@ -40,12 +40,13 @@ fx as (
 
 {{ incremental_changed_keys('stg_stripe__invoices', 'invoice_id', 'erp_all', 'invoice_id') }}
 
--- materialized: the planner would otherwise join every row before applying the key filter
+-- materialized, and `= any(array(…))`: the key list becomes one parameter, so the staging view is read through
+-- the raw table's primary key instead of being computed for every row and then filtered
 invoices as materialized (
 
     select * from {{ ref('stg_stripe__invoices') }}
     {% if is_incremental() %}
-    where invoice_id in (select key from changed_keys)
+    where invoice_id = any(array(select key from changed_keys))
     {% endif %}
 
 ),

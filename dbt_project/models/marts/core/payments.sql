@@ -26,20 +26,11 @@ invoices as (
 
 ),
 
+-- every invoice_payment row (deleted ones too): a late one reprocesses its payment
 invoice_links_all as (
 
-    select payment_intent_id as key, invoice_id, invoice_payment_id, is_default, is_deleted, created_at, loaded_at
+    select payment_intent_id as key, loaded_at
     from {{ ref('stg_stripe__invoice_payments') }}
-    where payment_intent_id is not null
-
-),
-
-invoice_links as (
-
-    select distinct on (key) *
-    from invoice_links_all
-    where not is_deleted
-    order by key, is_default desc, created_at, invoice_payment_id
 
 ),
 
@@ -58,12 +49,26 @@ fx as (
 
 {{ incremental_changed_keys('stg_stripe__payment_intents', 'payment_intent_id', 'erp_all', 'payment_id', 'invoice_links_all') }}
 
--- materialized: the planner would otherwise join every row before applying the key filter
+invoice_links as (
+
+    select distinct on (payment_intent_id)
+        payment_intent_id as key, invoice_id, invoice_payment_id, loaded_at
+    from {{ ref('stg_stripe__invoice_payments') }}
+    where not is_deleted and payment_intent_id is not null
+    {% if is_incremental() %}
+        and payment_intent_id = any(array(select key from changed_keys))
+    {% endif %}
+    order by payment_intent_id, is_default desc, created_at, invoice_payment_id
+
+),
+
+-- materialized, and `= any(array(…))`: the key list becomes one parameter, so the staging view is read through
+-- the raw table's primary key instead of being computed for every row and then filtered
 payments as materialized (
 
     select * from {{ ref('stg_stripe__payment_intents') }}
     {% if is_incremental() %}
-    where payment_intent_id in (select key from changed_keys)
+    where payment_intent_id = any(array(select key from changed_keys))
     {% endif %}
 
 ),

@@ -1,5 +1,6 @@
 -- Accounts receivable per canonical account, legal entity and invoice currency, from the ERP's open invoices (the
--- ERP owns posting and AR), in invoice currency and in the reporting currency at the FX rate of the data's date.
+-- ERP owns posting and AR), in invoice currency and in the reporting currency at the FX rate of the data's date. A view: always as
+-- current as the ERP data loaded.
 with
 
 open_invoices as (
@@ -29,12 +30,6 @@ resolved as (
 
 ),
 
-accounts as (
-
-    select canonical_account_id, salesforce_account_id, stripe_customer_id from {{ ref('accounts') }}
-
-),
-
 clock as (
 
     select data_as_of from {{ ref('int_source_clock') }}
@@ -47,8 +42,7 @@ fx as (
     select distinct on (fx_rates.currency)
         fx_rates.currency, fx_rates.reporting_currency, fx_rates.rate_to_reporting, fx_rates.rate_date
     from {{ ref('fx_rates') }} as fx_rates
-    cross join clock
-    where fx_rates.rate_date <= clock.data_as_of::date
+    where fx_rates.rate_date <= (select data_as_of::date from clock)
     order by fx_rates.currency, fx_rates.rate_date desc
 
 ),
@@ -57,6 +51,8 @@ grouped as (
 
     select
         resolved.canonical_account_id,
+        resolved.salesforce_account_id,
+        resolved.stripe_customer_id,
         open_invoices.customer_id as netsuite_customer_id,
         entities.legal_entity_code,
         open_invoices.subsidiary_id as netsuite_subsidiary_id,
@@ -68,7 +64,7 @@ grouped as (
     left join erp_currencies on erp_currencies.currency_id = open_invoices.currency_id
     left join entities on entities.netsuite_subsidiary_id = open_invoices.subsidiary_id
     left join resolved on resolved.netsuite_customer_id = open_invoices.customer_id
-    group by 1, 2, 3, 4, 5
+    group by 1, 2, 3, 4, 5, 6, 7
 
 ),
 
@@ -77,8 +73,8 @@ final as (
     select
         -- ids in each system
         grouped.canonical_account_id,
-        accounts.salesforce_account_id,
-        accounts.stripe_customer_id,
+        grouped.salesforce_account_id,
+        grouped.stripe_customer_id,
         grouped.netsuite_customer_id,
         grouped.netsuite_subsidiary_id,
 
@@ -103,7 +99,6 @@ final as (
     from grouped
     cross join clock
     left join fx on fx.currency = grouped.currency
-    left join accounts on accounts.canonical_account_id = grouped.canonical_account_id
 
 )
 

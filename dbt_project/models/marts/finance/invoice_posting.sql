@@ -1,36 +1,22 @@
 -- One row per finalized billing invoice and its ERP posting: posted, not posted (with the reason the integration
 -- cannot post it, or none while it is still in flight), or posted with another amount or currency. Ages are hours
--- since finalization on the data's own clock (int_source_clock), not the wall clock.
+-- since finalization on the data's own clock (int_source_clock), not the wall clock. A view over the incremental
+-- core.invoices (which carries the ERP posting), so the scheduled build never rebuilds it.
 with
 
 invoices as (
 
-    select * from {{ ref('stg_stripe__invoices') }}
-    where not is_deleted and invoice_status in ('open', 'paid', 'uncollectible')
-
-),
-
-erp_invoices as (
-
-    select distinct on (external_id) *
-    from {{ ref('stg_netsuite__transactions') }}
-    where transaction_type = 'CustInvc' and not is_deleted and external_id is not null
-    order by external_id, transaction_id
-
-),
-
-erp_currencies as (
-
-    select * from {{ ref('stg_netsuite__currencies') }}
+    select * from {{ ref('invoices') }}
+    where invoice_status in ('open', 'paid', 'uncollectible')
 
 ),
 
 erp_customers as (
 
-    select distinct on (stripe_customer_id) *
+    select stripe_customer_id, min(customer_id) as customer_id
     from {{ ref('stg_netsuite__customers') }}
     where not is_deleted and stripe_customer_id is not null
-    order by stripe_customer_id, customer_id
+    group by stripe_customer_id
 
 ),
 
@@ -62,13 +48,6 @@ exponents as (
 
 ),
 
-resolved as (
-
-    select * from {{ ref('int_accounts_resolved') }}
-    where source_system = 'stripe'
-
-),
-
 accounts as (
 
     select canonical_account_id, salesforce_account_id from {{ ref('accounts') }}
@@ -87,34 +66,23 @@ joined as (
         invoices.*,
         tax_rates.tax_rate_code,
         tax_mappings.netsuite_tax_code,
-        entities.netsuite_subsidiary_id::bigint as netsuite_subsidiary_id,
+        entities.netsuite_subsidiary_id,
         entities.legal_entity_code is not null as is_entity_mapped,
         tax_mappings.stripe_tax_rate_code is not null as is_tax_mapped,
         erp_customers.customer_id as netsuite_customer_id,
-        erp.transaction_id as netsuite_transaction_id,
-        erp.external_id as netsuite_external_id,
-        erp.transaction_number as netsuite_transaction_number,
-        erp.transaction_status as erp_status,
-        erp.total as erp_total,
-        erp.created_at as erp_created_at,
-        erp_currencies.currency as erp_currency,
-        round(erp.total * power(10::numeric, erp_exponents.exponent))::bigint as erp_total_minor,
-        resolved.canonical_account_id,
+        round(invoices.erp_total * power(10::numeric, erp_exponents.exponent))::bigint as erp_total_minor,
         accounts.salesforce_account_id,
         clock.data_as_of
     from invoices
     cross join clock
-    left join tax_rates on tax_rates.tax_rate_id = invoices.tax_rate_id
+    left join tax_rates on tax_rates.tax_rate_id = invoices.stripe_tax_rate_id
     left join entities on entities.legal_entity_code = invoices.legal_entity_code
     left join tax_mappings
         on tax_mappings.stripe_tax_rate_code = tax_rates.tax_rate_code
         and tax_mappings.legal_entity_code = invoices.legal_entity_code
-    left join erp_customers on erp_customers.stripe_customer_id = invoices.customer_id
-    left join erp_invoices as erp on erp.external_id = invoices.invoice_id
-    left join erp_currencies on erp_currencies.currency_id = erp.currency_id
-    left join exponents as erp_exponents on erp_exponents.currency = erp_currencies.currency
-    left join resolved on resolved.source_record_id = invoices.customer_id
-    left join accounts on accounts.canonical_account_id = resolved.canonical_account_id
+    left join erp_customers on erp_customers.stripe_customer_id = invoices.stripe_customer_id
+    left join exponents as erp_exponents on erp_exponents.currency = invoices.erp_currency
+    left join accounts on accounts.canonical_account_id = invoices.canonical_account_id
 
 ),
 
@@ -145,16 +113,14 @@ final as (
     select
         -- ids in each system
         invoice_id as stripe_invoice_id,
-        customer_id as stripe_customer_id,
+        stripe_customer_id,
         subscription_id as stripe_subscription_id,
-        tax_rate_id as stripe_tax_rate_id,
+        stripe_tax_rate_id,
         canonical_account_id,
         salesforce_account_id,
         netsuite_customer_id,
         netsuite_transaction_id,
-        netsuite_external_id,
-        netsuite_transaction_number,
-        netsuite_subsidiary_id,
+        netsuite_subsidiary_id::bigint as netsuite_subsidiary_id,
 
         -- strings
         invoice_number,
@@ -188,7 +154,6 @@ final as (
 
         -- timestamps
         finalized_at,
-        erp_created_at,
         data_as_of
 
     from classified
