@@ -1,7 +1,8 @@
 """The checkpoint: runs the suites with GX Core 1.x in-process and records `concord_meta.check_results`.
 
-One ephemeral GX context per call; per checked table one PostgreSQL datasource and table asset and up to two
-validation definitions (`where` becomes GX row conditions): the column-map expectations in COMPLETE format with
+One ephemeral GX context per call; per checked table one PostgreSQL datasource and table asset, and per suite
+and table up to two validation definitions, named `<suite>.<schema>.<table>` in Data Docs (`where` becomes GX row
+conditions): the column-map expectations in COMPLETE format with
 the key columns as `unexpected_index_column_names`, so every failing row's keys come back from GX, and the
 uniqueness ones with counts, their rows named by `failing_rows`. `seconds` includes GX's import on first use
 (it costs seconds, and happens here only).
@@ -139,10 +140,11 @@ def _validate(
 
 
 def _check_relation(
-    context: Any, url: str, n: int, specs: list[ExpectationSpec], max_failing_rows: int, run: Any
+    context: Any, url: str, batches: dict[str, Any], specs: list[ExpectationSpec], max_failing_rows: int, run: Any
 ) -> list[CheckOutcome]:
-    """All expectations on one table: those GX can name the failing rows of in one validation (COMPLETE with
-    the key columns as index), the uniqueness ones in another (counts; rows by our query, see failing_rows)."""
+    """One suite's expectations on one table: those GX can name the failing rows of in one validation (COMPLETE
+    with the key columns as index), the uniqueness ones in another (counts; rows by our query, see failing_rows).
+    `batches` holds each table's batch definition across suites (one datasource per table)."""
     table = specs[0].qualified_table
     # The GX suite is named after the Concord suite and the table it checks (what Data Docs lists).
     gx_name = f"{specs[0].suite}.{table}"
@@ -150,13 +152,21 @@ def _check_relation(
     queried = [s for s in specs if failing_rows.supports(s)]
     results: list[Any] = []
     try:
-        # One datasource (one SQLAlchemy engine) per table, with the table's schema as its search path: GX caches
-        # column names per engine, and with a shared engine a later table's case-preserved columns ("Id")
-        # resolved against an earlier table's ("id").
-        datasource = context.data_sources.add_postgres(
-            f"warehouse_{n}", connection_string=sqlalchemy_url(url, specs[0].schema))
-        asset = datasource.add_table_asset(table, table_name=_quote(specs[0].table))
-        batch = asset.add_batch_definition_whole_table("whole")
+        batch = batches.get(table)
+        if isinstance(batch, Exception):  # another suite already found the table unusable
+            raise batch
+        if batch is None:
+            # One datasource (one SQLAlchemy engine) per table, with the table's schema as its search path: GX
+            # caches column names per engine, and with a shared engine a later table's case-preserved columns
+            # ("Id") resolved against an earlier table's ("id").
+            try:
+                datasource = context.data_sources.add_postgres(
+                    f"warehouse_{len(batches)}", connection_string=sqlalchemy_url(url, specs[0].schema))
+                asset = datasource.add_table_asset(table, table_name=_quote(specs[0].table))
+                batch = batches[table] = asset.add_batch_definition_whole_table("whole")
+            except Exception as exc:
+                batches[table] = exc
+                raise
         if indexed:
             key_columns = list(dict.fromkeys(c for s in indexed for c in s.key_columns))
             results += _validate(context, batch, gx_name, indexed, {
@@ -236,8 +246,9 @@ def run_checkpoint(
         for spec in suite.expectations:
             groups[(spec.suite, spec.schema, spec.table)].append(spec)
     outcomes: list[CheckOutcome] = []
-    for n, specs in enumerate(groups.values()):
-        outcomes.extend(_check_relation(context, url, n, specs, max_failing_rows, run))
+    batches: dict[str, Any] = {}
+    for specs in groups.values():
+        outcomes.extend(_check_relation(context, url, batches, specs, max_failing_rows, run))
     _record(url, run_id, outcomes)
     checked = time.perf_counter()
     docs_index, docs_error = None, None
