@@ -6,6 +6,7 @@ the same warehouse. Real taps over HTTP, real target-concord, real dbt through c
 from __future__ import annotations
 
 import sqlite3
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -128,9 +129,11 @@ def test_backfill_reprocesses_one_stream_without_touching_the_bookmarks(served, 
     assert set(after["stripe:backfill"]["bookmarks"]) == {"customers"}
     (loaded,) = _query(served.url, "select records_out from concord_meta.runs where run_id = %s and "
                                    "stage = 'load:stripe'", (result.run_id,))[0]
+    # the backfill lists customers created since its start date (Stripe lists by `created` windows)
+    since = int(datetime(2025, 1, 1, tzinfo=UTC).timestamp())
     with sqlite3.connect(served.sandbox_db) as db:
-        (live,) = db.execute("select count(*) from customers where deleted = 0").fetchone()
-    assert loaded >= live
+        (live,) = db.execute("select count(*) from customers where deleted = 0 and created >= ?", (since,)).fetchone()
+    assert live > 0 and loaded >= live
     assert _query(served.url, "select count(*), count(*) filter (where not _concord_deleted) "
                               "from raw_stripe.customers") == counts
 
