@@ -30,7 +30,7 @@ airflow: setup
 	@$(BIN)/python -m concord.orchestration.standalone
 
 test: setup
-	@$(BIN)/python -m pytest -n 2 --dist loadgroup
+	@$(BIN)/python -m pytest -n 2 --dist loadfile
 
 bench: setup
 	@$(BIN)/python -m bench --scale $(SCALE)
