@@ -46,6 +46,9 @@ def main() -> None:
     os.environ.setdefault("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS", "admin:admin")
     prepare_airflow()
     env = {**os.environ, **airflow_environment()}
+    # `airflow standalone` starts its components as `airflow <command>` through PATH: put this venv's bin first.
+    bin_dir = str(Path(sys.executable).parent)
+    env["PATH"] = os.pathsep.join([bin_dir, env.get("PATH", "")])
     threading.Thread(target=_announce_password, args=(airflow_home(), port), daemon=True).start()
     print(f"airflow standalone: dags {env['AIRFLOW__CORE__DAGS_FOLDER']}, home {env['AIRFLOW_HOME']} (Ctrl-C stops)",
           flush=True)
