@@ -39,7 +39,7 @@ with DAG(
 
             extract_load_source()
 
-    transform = dbt_task_group("transform", exclude=[WRITEBACK_MODELS, OPS_MARTS])
+    transform = dbt_task_group("transform", complete_build_exclude=[WRITEBACK_MODELS, OPS_MARTS])
 
     @task
     def quality_checks(run_id: str | None = None) -> dict:

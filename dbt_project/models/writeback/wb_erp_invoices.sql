@@ -12,9 +12,12 @@ unposted as (
 
 ),
 
-billing_invoices as (
+-- only the unposted invoices' billing rows: `= any(array(…))` makes the key list one parameter, so the staging
+-- view is read through the raw table's primary key (a join let the planner expand every invoice's lines first)
+billing_invoices as materialized (
 
     select invoice_id, lines, currency_exponent from {{ ref('stg_stripe__invoices') }}
+    where invoice_id = any(array(select invoice_id from unposted))
 
 ),
 

@@ -4,25 +4,34 @@ ExecutionMode.WATCHER: one `dbt build` (the producer task) runs the whole select
 watches its node's result, so the graph shows per-model state while dbt starts once per run (cosmos's default,
 LOCAL, starts dbt once per model: seconds each here). Rendering reads the manifest built at setup
 (`concord transform manifest`), so parsing the DAG never runs dbt.
+
+The group renders the `hourly` YAML selector (dbt_project/selectors.yml), the same nodes as
+`concord transform build --hourly`: the tables and incremental models with the views over them and the
+incremental marts' tests. When the warehouse's latest complete build ran other project code (first run, a deploy,
+relations missing), the producer widens its own build to the whole project but the writeback models and the
+operations marts (later steps build them), and records the complete build when it succeeds; the extra nodes
+(staging views, seeds, the other tests) have no sensor of their own.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
-from concord.orchestration.tasks import prepare_dbt_environment
+from concord.orchestration.tasks import choose_build_scope, prepare_dbt_environment, record_build_scope
 
 # How often a model's sensor looks at the producer's progress, in seconds.
 POKE_SECONDS = 2
 
 
-def dbt_task_group(group_id: str, *, exclude: list[str]) -> Any:
-    """A DbtTaskGroup over everything but `exclude` (dbt selection syntax), rendered from the setup manifest."""
+def dbt_task_group(group_id: str, *, complete_build_exclude: list[str]) -> Any:
+    """A DbtTaskGroup over the `hourly` selector, rendered from the setup manifest; a complete build (when one is
+    due) covers everything but `complete_build_exclude` (dbt selection syntax)."""
     from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
     from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 
     from concord.transform.manifest import manifest_path
-    from concord.transform.runner import dbt_executable, project_dir
+    from concord.transform.runner import HOURLY_SELECTOR, dbt_executable, project_dir
 
     if not manifest_path().is_file():
         from concord.errors import ConcordError
@@ -41,7 +50,7 @@ def dbt_task_group(group_id: str, *, exclude: list[str]) -> Any:
                                      profiles_yml_filepath=project / "profiles.yml"),
         execution_config=ExecutionConfig(execution_mode=ExecutionMode.WATCHER, dbt_executable_path=dbt_executable(),
                                          invocation_mode=InvocationMode.DBT_RUNNER),
-        render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, exclude=exclude,
+        render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, selector=HOURLY_SELECTOR,
                                    test_behavior=TestBehavior.AFTER_EACH, enable_mock_profile=False,
                                    enable_owner_inheritance=False),
         operator_args={
@@ -53,11 +62,13 @@ def dbt_task_group(group_id: str, *, exclude: list[str]) -> Any:
             "emit_datasets": False,
         },
     )
-    _watch_after_build(group)
+    producer = _watch_after_build(group)
+    producer.on_execute_callback = [prepare_dbt_environment, partial(choose_build_scope, complete_build_exclude)]
+    producer.on_success_callback = record_build_scope
     return group
 
 
-def _watch_after_build(group: Any) -> None:
+def _watch_after_build(group: Any) -> Any:
     """Put the producer (the one dbt build) upstream of the root watcher tasks, which run when it is done.
 
     Cosmos links the producer to the root watchers only in a DbtDag; in a task group they start beside it and
@@ -77,3 +88,4 @@ def _watch_after_build(group: Any) -> None:
         if not task.upstream_task_ids & watchers.keys():
             producer >> task
             task.trigger_rule = TriggerRule.ALL_DONE
+    return producer

@@ -8,10 +8,13 @@ Heavy imports (dbt, GX, the writeback engine) happen here, inside the task, neve
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any
 
 from concord.errors import ConcordError
+
+log = logging.getLogger(__name__)
 
 # A CLI sync of the same source may hold its advisory lock: wait this long, then fail and let Airflow retry.
 LOCK_WAIT_SECONDS = 60.0
@@ -46,6 +49,38 @@ def prepare_dbt_environment(context: Any = None) -> None:
     # Same reason as concord.transform.runner: JIT compiling costs more than these short queries take.
     if "jit=off" not in os.environ.get("PGOPTIONS", ""):
         os.environ["PGOPTIONS"] = f"{os.environ.get('PGOPTIONS', '')} -c jit=off".strip()
+
+
+def choose_build_scope(complete_build_exclude: list[str], context: Any) -> None:
+    """`on_execute_callback` of the cosmos producer: keep its `hourly` selector when the warehouse's latest
+    complete build ran the project code on disk, else widen it to a complete build (everything but
+    `complete_build_exclude`), as `concord transform build --hourly` does."""
+    from concord.orchestration.settings import warehouse_url
+    from concord.transform.build_state import complete_build_current, project_fingerprint
+    from concord.transform.runner import project_dir
+
+    producer = context["task"]
+    fingerprint = project_fingerprint(project_dir())
+    producer.concord_fingerprint = fingerprint
+    producer.concord_complete_build = not complete_build_current(warehouse_url(), fingerprint)
+    if producer.concord_complete_build:
+        producer.selector = None
+        producer.select = None
+        producer.exclude = " ".join(complete_build_exclude)
+        log.info("dbt: complete build (first run, or the project code changed since the last complete build)")
+    else:
+        log.info("dbt: hourly build (selector %s)", producer.selector)
+
+
+def record_build_scope(context: Any) -> None:
+    """`on_success_callback` of the cosmos producer: a complete build that succeeded becomes the base the next
+    hourly builds need."""
+    from concord.orchestration.settings import warehouse_url
+    from concord.transform.build_state import record_complete_build
+
+    producer = context["task"]
+    if getattr(producer, "concord_complete_build", False):
+        record_complete_build(warehouse_url(), producer.concord_fingerprint, context["run_id"])
 
 
 def dbt_build(select: str, run_id: str) -> dict[str, Any]:

@@ -4,12 +4,10 @@ skip what only a code change alters (views, seeds, unit tests) and build the `ho
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 
 import psycopg
 
-MARKER = "complete_build.json"
 # What a complete build creates that the hourly selector leaves alone; all of it must still be there.
 KEPT_SCHEMAS = ("staging", "seeds")
 CODE = ("models", "macros", "tests", "seeds", "snapshots", "analyses")
@@ -36,23 +34,23 @@ def _kept_relations(url: str) -> int:
     return int(row[0]) if row else 0
 
 
-def complete_build_current(url: str, target: Path, fingerprint: str) -> bool:
-    """True when the last complete build of this database ran this project code and what it created is there."""
-    marker = target / MARKER
-    if not marker.exists():
+def complete_build_current(url: str, fingerprint: str) -> bool:
+    """True when the latest complete build of this database ran this project code and what it created is there."""
+    with psycopg.connect(url) as conn:
+        row = conn.execute(
+            "select fingerprint, kept_relations from concord_meta.dbt_complete_builds"
+            " order by build_id desc limit 1"
+        ).fetchone()
+    if row is None or row[0] != fingerprint:
         return False
-    try:
-        state = json.loads(marker.read_text())
-    except ValueError:
-        return False
-    if state.get("fingerprint") != fingerprint:
-        return False
-    return _kept_relations(url) >= int(state.get("kept_relations", 1 << 30))
+    return _kept_relations(url) >= int(row[1])
 
 
-def record_complete_build(url: str, target: Path, fingerprint: str) -> None:
+def record_complete_build(url: str, fingerprint: str, run_id: str | None = None) -> None:
     """Remember that a complete build of this database ran this project code."""
-    target.mkdir(parents=True, exist_ok=True)
-    state = {"fingerprint": fingerprint, "kept_relations": _kept_relations(url)}
-    (target / MARKER).write_text(json.dumps(state) + "\n")
-
+    kept = _kept_relations(url)
+    with psycopg.connect(url) as conn:
+        conn.execute(
+            "insert into concord_meta.dbt_complete_builds (fingerprint, kept_relations, run_id) values (%s, %s, %s)",
+            (fingerprint, kept, run_id),
+        )

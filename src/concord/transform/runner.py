@@ -121,7 +121,7 @@ def build(
     with stage_run(run_id or manual_run_id(), transform_stage(select), None, url) as stage:
         started = time.time()
         try:
-            return _build(url, select, full_refresh, hourly, threads, echo)
+            return _build(url, select, full_refresh, hourly, threads, echo, stage.run_id)
         finally:
             fill_transform_stage(stage, target_dir(url) / "run_results.json", started)
 
@@ -132,16 +132,16 @@ def manual_run_id() -> str:
     return f"manual__{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}"
 
 
-def _build(url: str, select: str | None, full_refresh: bool, hourly: bool, threads: int, echo: bool) -> DbtResult:
+def _build(url: str, select: str | None, full_refresh: bool, hourly: bool, threads: int, echo: bool,
+           run_id: str) -> DbtResult:
     from concord.transform.build_state import (
         complete_build_current,
         project_fingerprint,
         record_complete_build,
     )
 
-    target = target_dir(url)
     fingerprint = project_fingerprint(project_dir())
-    if hourly and not full_refresh and select is None and complete_build_current(url, target, fingerprint):
+    if hourly and not full_refresh and select is None and complete_build_current(url, fingerprint):
         return run_dbt(["build", "--selector", HOURLY_SELECTOR], url=url, threads=threads, echo=echo)
     args = ["build"]
     if select:
@@ -152,5 +152,5 @@ def _build(url: str, select: str | None, full_refresh: bool, hourly: bool, threa
         args += ["--exclude-resource-type", "unit_test"]
     result = run_dbt(args, url=url, threads=threads, echo=echo)
     if select is None:
-        record_complete_build(url, target, fingerprint)
+        record_complete_build(url, fingerprint, run_id)
     return result
