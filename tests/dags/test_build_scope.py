@@ -25,8 +25,8 @@ def producer():
     return bag.dags["concord_hourly"].get_task(f"transform.{PRODUCER_WATCHER_TASK_ID}")
 
 
-def _run_callbacks(task, run_id: str) -> None:
-    for callback in task.on_execute_callback:
+def _run_callbacks(task, run_id: str, kind: str = "on_execute_callback") -> None:
+    for callback in getattr(task, kind):  # a list, as Airflow's task runner iterates it
         callback({"task": task, "run_id": run_id})
 
 
@@ -36,14 +36,14 @@ def test_first_run_builds_everything_then_the_hourly_selector(producer, fresh_db
     _run_callbacks(first, "scheduled__1")
     assert first.selector is None and first.select is None
     assert first.exclude.split() == ["path:models/writeback", "path:models/marts/ops"]
-    first.on_success_callback({"task": first, "run_id": "scheduled__1"})
+    _run_callbacks(first, "scheduled__1", "on_success_callback")
     with psycopg.connect(fresh_db) as conn:
         assert conn.execute("select run_id from concord_meta.dbt_complete_builds").fetchall() == [("scheduled__1",)]
 
     second = copy.copy(producer)
     _run_callbacks(second, "scheduled__2")
     assert second.selector == "hourly" and not second.select
-    second.on_success_callback({"task": second, "run_id": "scheduled__2"})
+    _run_callbacks(second, "scheduled__2", "on_success_callback")
     with psycopg.connect(fresh_db) as conn:  # an hourly build is no complete build
         assert conn.execute("select count(*) from concord_meta.dbt_complete_builds").fetchone() == (1,)
 

@@ -108,7 +108,10 @@ def test_hourly_runs_dbt_once_with_a_watcher_per_model() -> None:
     # the scheduled build is the `hourly` selector (the CLI's `--hourly`); the producer widens it at run time
     assert producer.selector == "hourly" and not producer.select
     watchers = [t for t in hourly.tasks if t.task_id.startswith("transform.") and hasattr(t, "producer_task_id")]
-    watched = {t.task_id.removeprefix("transform.").rsplit(".", 1)[0] for t in watchers}
+    watched = {t.task_id.removeprefix("transform.").removesuffix("_run") for t in watchers}
+    # the selector's tests run inside the one build: no per-model test sensors
+    assert not [t for t in hourly.tasks if t.task_id.startswith("transform.") and t.task_id.endswith("test")]
+    assert producer.dbt_cmd_flags == ["--exclude-resource-type", "unit_test"]
     assert {"accounts", "int_accounts_resolved", "invoices", "payments", "reconciliation_findings"} <= watched
     # views over raw data, seeds and the writeback/operations models are not part of the hourly build
     assert not {"stg_stripe__invoices", "fx_rates", "wb_erp_invoices", "ops_sync_latency"} & watched

@@ -20,6 +20,8 @@ from typing import Any
 
 from concord.orchestration.tasks import choose_build_scope, prepare_dbt_environment, record_build_scope
 
+# Unit tests test the code, which does not change between hourly runs (as `concord transform build --hourly`).
+UNIT_TESTS_EXCLUDED = ["--exclude-resource-type", "unit_test"]
 # How often a model's sensor looks at the producer's progress, in seconds.
 POKE_SECONDS = 2
 
@@ -51,21 +53,33 @@ def dbt_task_group(group_id: str, *, complete_build_exclude: list[str]) -> Any:
         execution_config=ExecutionConfig(execution_mode=ExecutionMode.WATCHER, dbt_executable_path=dbt_executable(),
                                          invocation_mode=InvocationMode.DBT_RUNNER),
         render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, selector=HOURLY_SELECTOR,
-                                   test_behavior=TestBehavior.AFTER_EACH, enable_mock_profile=False,
+                                   test_behavior=TestBehavior.NONE, enable_mock_profile=False,
                                    enable_owner_inheritance=False),
         operator_args={
             "append_env": True,
             "on_execute_callback": prepare_dbt_environment,
             "poke_interval": POKE_SECONDS,
-            # Unit tests test the code, which does not change between hourly runs (as `concord transform build --hourly`).
-            "dbt_cmd_flags": ["--exclude-resource-type", "unit_test"],
+            "dbt_cmd_flags": UNIT_TESTS_EXCLUDED,
             "emit_datasets": False,
         },
     )
     producer = _watch_after_build(group)
-    producer.on_execute_callback = [prepare_dbt_environment, partial(choose_build_scope, complete_build_exclude)]
-    producer.on_success_callback = record_build_scope
+    # TestBehavior.NONE renders no per-model test sensors (cosmos would render one for every model with a test,
+    # though the hourly selector runs only the incremental marts' tests, leaving the others waiting on results
+    # that never come) and makes the producer build models only (`--resource-type`); the selector's tests run
+    # inside the one build again, where an erroring test fails the producer, as it fails `concord transform build`.
+    producer.dbt_cmd_flags = list(UNIT_TESTS_EXCLUDED)
+    # Airflow normalises callbacks into lists in the constructor; set after it, they must be lists already
+    producer.on_execute_callback = [*_callbacks(producer.on_execute_callback),
+                                    partial(choose_build_scope, complete_build_exclude)]
+    producer.on_success_callback = [*_callbacks(producer.on_success_callback), record_build_scope]
     return group
+
+
+def _callbacks(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return list(value) if isinstance(value, list | tuple) else [value]
 
 
 def _watch_after_build(group: Any) -> Any:
