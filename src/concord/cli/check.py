@@ -5,9 +5,9 @@ Exit code 1 only when a check could not execute; failing rows (open exceptions) 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import typer
+
+from concord.run_ids import manual_run_id
 
 
 def check(
@@ -18,7 +18,7 @@ def check(
     from concord.quality.checkpoint import run_checks
     from concord.quality.errors import ChecksNotExecutedError
 
-    run_id = run_id or f"manual__{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}"
+    run_id = run_id or manual_run_id()
     try:
         report = run_checks(None, run_id, suites or None)
     except ChecksNotExecutedError as exc:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import typer
 
+from concord.run_ids import manual_run_id
 from concord.sync.sources import SOURCES
 
 
@@ -17,7 +16,7 @@ def sync(
     """Run each source's tap from its warehouse bookmarks into target-concord; print what landed."""
     from concord.sync.runner import sync_source
 
-    run_id = run_id or f"manual__{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}"
+    run_id = run_id or manual_run_id()
     for name in sources or list(SOURCES):
         result = sync_source(name, run_id, lock_wait)
         typer.echo(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 import typer
+
+from concord.run_ids import manual_run_id
 
 
 def render(summary: dict[str, Any]) -> str:
@@ -46,7 +47,7 @@ def writeback(
     """Diff each wb_* model against what Concord last wrote and send only the changes; one outcome per row."""
     from concord.writeback.runner import DESTINATIONS, destination_name, run_writebacks
 
-    run_id = run_id or f"manual__{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}"
+    run_id = run_id or manual_run_id()
     names = [destination_name(d) for d in [*(destinations or []), *(destination or [])]] or list(DESTINATIONS)
     summaries = [run_writebacks(name, run_id, dry_run=dry_run, force=force) for name in names]
     if as_json:

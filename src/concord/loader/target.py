@@ -26,7 +26,7 @@ import psycopg
 from psycopg import sql
 
 from concord.errors import WarehouseError
-from concord.loader import faults, ledger, quarantine, state_lock, state_store, tables
+from concord.loader import faults, ledger, quarantine, state_lock, state_store, statistics, tables
 from concord.loader.config import LoaderConfig
 from concord.loader.copy_writer import CopyWriter, Sink
 from concord.loader.errors import LoaderError, MalformedLineError, RecordRejected, StreamError
@@ -258,6 +258,9 @@ class Loader:
             self._loop(lines)
             self.flush()
             summary.status = "partial" if summary.quarantined else "succeeded"
+            changed = {name: st.loaded for name, st in summary.streams.items() if st.loaded}
+            if changed:
+                statistics.refresh(self.conn, self.config.schema, changed)
         except LoaderError as exc:
             summary.error = str(exc)
             summary.status = "failed"

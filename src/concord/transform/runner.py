@@ -11,6 +11,7 @@ from pathlib import Path
 
 from concord.errors import ConcordError
 from concord.paths import project_root, state_dir
+from concord.run_ids import manual_run_id
 from concord.transform.dbt_env import profile_env
 
 
@@ -124,12 +125,6 @@ def build(
             return _build(url, select, full_refresh, hourly, threads, echo, stage.run_id)
         finally:
             fill_transform_stage(stage, target_dir(url) / "run_results.json", started)
-
-
-def manual_run_id() -> str:
-    from datetime import UTC, datetime
-
-    return f"manual__{datetime.now(UTC):%Y-%m-%dT%H:%M:%SZ}"
 
 
 def _build(url: str, select: str | None, full_refresh: bool, hourly: bool, threads: int, echo: bool,
