@@ -7,8 +7,10 @@ this prints it once it exists. The UI listens on 127.0.0.1:$CONCORD_AIRFLOW_PORT
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -53,12 +55,30 @@ def main() -> None:
     print(f"airflow standalone: dags {env['AIRFLOW__CORE__DAGS_FOLDER']}, home {env['AIRFLOW_HOME']} (Ctrl-C stops)",
           flush=True)
     airflow = str(Path(sys.executable).with_name("airflow"))
-    proc = subprocess.Popen([airflow, "standalone"], env=env)
+    # Its own process group: Ctrl-C or a SIGTERM to this process stops the scheduler, dag-processor, triggerer,
+    # api-server and their workers with it, none left running.
+    proc = subprocess.Popen([airflow, "standalone"], env=env, start_new_session=True)
+    signal.signal(signal.SIGTERM, lambda *_: _stop(proc))
     try:
-        sys.exit(proc.wait())
+        code = proc.wait()
     except KeyboardInterrupt:
-        proc.terminate()
-        sys.exit(proc.wait())
+        code = _stop(proc)
+    sys.exit(code)
+
+
+def _stop(proc: subprocess.Popen[bytes], grace: float = 30.0) -> int:
+    """SIGTERM the whole process group, then SIGKILL what is left after `grace` seconds."""
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+        return proc.wait(timeout=grace)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        return proc.wait()
+    except ProcessLookupError:
+        return proc.wait()
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)  # workers that outlived their parent
 
 
 if __name__ == "__main__":
