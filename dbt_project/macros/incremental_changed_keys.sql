@@ -1,18 +1,27 @@
 {#
   The CTEs `watermark` and `changed_keys` of an incremental billing mart (invoices, payments): the keys whose
-  billing row (`billing_model`.`billing_key`) or ERP posting (`erp_cte`.external_id) landed after the start of
-  the last build that changed the table, minus a lookback longer than any loader batch transaction (a batch still
-  committing while that build ran carries an earlier `_concord_loaded_at`), and the rows whose canonical account
-  moved (`resolved` CTE). `link_cte`, when given, names a CTE of (key, loaded_at) rows whose late arrival also
-  changes a key (billing's invoice_payment links for payments). Renders nothing on a full build.
+  billing row (`billing_model`.`billing_key`) or ERP posting (`erp_cte`.external_id) landed after the last build
+  that changed the table could see them, and the rows whose canonical account moved (`resolved` CTE). `link_cte`,
+  when given, names a CTE of (key, loaded_at) rows whose late arrival also changes a key (billing's invoice_payment
+  links for payments). Renders nothing on a full build.
+
+  "Could see": a loader batch stamps its rows with its transaction's start but commits later, so the watermark is
+  the start of the earliest batch that committed after that build began (concord_meta.load_batches), else the
+  build's start; both minus a small margin (`incremental_commit_margin`) for the instant between a batch taking
+  its commit time and committing.
 #}
 {% macro incremental_changed_keys(billing_model, billing_key, erp_cte, mart_key, link_cte=none) %}
 {% if is_incremental() %}
 watermark as (
 
-    select coalesce(max(built_at), '-infinity'::timestamptz)
-        - interval '{{ var("incremental_lookback", "2 minutes") }}' as loaded_after
-    from {{ this }}
+    select least(
+        last_build.began - interval '{{ var("incremental_commit_margin", "10 seconds") }}',
+        (
+            select min(batches.started_at) from {{ source('concord_meta', 'load_batches') }} as batches
+            where batches.committed_at > last_build.began - interval '{{ var("incremental_commit_margin", "10 seconds") }}'
+        )
+    ) as loaded_after
+    from (select coalesce(max(built_at), '-infinity'::timestamptz) as began from {{ this }}) as last_build
 
 ),
 

@@ -49,8 +49,8 @@ def test_late_updates_and_deletions_match_a_full_rebuild(built_warehouse: BuiltW
                                  "core.payments as p where p.invoice_id = i.invoice_id) order by invoice_id limit 1")
         (deleted_payment,) = one(conn, "select payment_id from core.payments order by payment_id limit 1")
         # A late billing update (the invoice got paid), a deletion, and a later ERP change on its own; each
-        # lands with a fresh _concord_loaded_at like a new sync would, the ERP one stamped a minute
-        # before the last build began (a batch that was still committing) to exercise the lookback.
+        # lands with a fresh _concord_loaded_at like a new sync would, the ERP one stamped a minute before the
+        # last build began by a batch that committed only after it (as the loader records it in load_batches).
         conn.execute(
             "update raw_stripe.invoices set status = 'paid', amount_paid = amount_due, amount_remaining = 0, "
             "_concord_loaded_at = now() where id = %s", (open_invoice,))
@@ -61,6 +61,10 @@ def test_late_updates_and_deletions_match_a_full_rebuild(built_warehouse: BuiltW
             "update raw_netsuite.transaction set status = 'B', foreignamountremaining = 0, "
             "_concord_loaded_at = (select max(built_at) from core.invoices) - interval '1 minute' "
             "where id = %s", (erp_id,))
+        conn.execute(
+            "insert into concord_meta.load_batches (run_id, schema_name, table_name, rows, started_at, committed_at)"
+            " select 'late-batch', 'raw_netsuite', 'transaction', 1, max(built_at) - interval '1 minute', now()"
+            " from core.invoices")
         conn.execute(
             "update raw_stripe.payment_intents set _concord_deleted = true, _concord_loaded_at = now() "
             "where id = %s", (deleted_payment,))

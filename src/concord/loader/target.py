@@ -26,7 +26,7 @@ import psycopg
 from psycopg import sql
 
 from concord.errors import WarehouseError
-from concord.loader import faults, ledger, quarantine, state_lock, state_store, statistics, tables
+from concord.loader import batches, faults, ledger, quarantine, state_lock, state_store, statistics, tables
 from concord.loader.config import LoaderConfig
 from concord.loader.copy_writer import CopyWriter, Sink
 from concord.loader.errors import LoaderError, MalformedLineError, RecordRejected, StreamError
@@ -207,6 +207,7 @@ class Loader:
         writer.finish()
         conn = self.conn
         cfg = self.config
+        changed: dict[str, int] = {}
         for s in self.streams.values():
             stats = self.summary.streams[s.name]
             if s.stage_sink.rows:
@@ -215,14 +216,18 @@ class Loader:
                         else append_statement(cfg.schema, s.name, s.stage, s.names))
                 conn.execute(stmt)
                 self.kill.merge_done()
+            if s.target_sink.rows + s.stage_sink.rows:
+                changed[s.name] = s.target_sink.rows + s.stage_sink.rows
             stats.loaded += s.target_sink.rows + s.stage_sink.rows
             s.target_sink.rows = s.stage_sink.rows = 0
         for s, version in self.activations:
-            conn.execute(sql.SQL(
+            cur = conn.execute(sql.SQL(
                 "update {} set _concord_deleted = true, _concord_loaded_at = now(), _concord_run_id = %s "
                 "where not _concord_deleted and (_concord_table_version is null or _concord_table_version < %s)"
             ).format(tables.table_ident(cfg.schema, s.name)), (cfg.run_id, version))
+            changed[s.name] = changed.get(s.name, 0) + cur.rowcount
         self.activations.clear()
+        batches.record(conn, cfg.run_id, cfg.schema, changed)
         quarantine.record(conn, self.quarantine)
         self.quarantine.clear()
         if self.has_pending_state:
@@ -261,6 +266,7 @@ class Loader:
             changed = {name: st.loaded for name, st in summary.streams.items() if st.loaded}
             if changed:
                 statistics.refresh(self.conn, self.config.schema, changed)
+            batches.prune(self.conn)
         except LoaderError as exc:
             summary.error = str(exc)
             summary.status = "failed"

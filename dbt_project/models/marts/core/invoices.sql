@@ -8,7 +8,7 @@
     )
 }}
 -- Billing invoices with their ERP posting. Incremental: a run reprocesses invoices whose billing row or ERP
--- posting landed after the newest already built (minus a lookback for loads that overlapped the last build),
+-- posting landed after the last build could see them (loader batches that committed after it began included),
 -- and invoices whose canonical account changed; a deleted billing invoice is merged in and then removed.
 with
 
