@@ -34,7 +34,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", choices=SCALES, default="medium")
     parser.add_argument("--only", default="*", help="glob over stage names, e.g. 'loader.*'")
     parser.add_argument("--repeats", type=int, default=None, help="override every stage's repeat count")
+    parser.add_argument("--report-only", action="store_true",
+                        help="rewrite BENCHMARKS.md from bench/results.json (e.g. after editing bench/analysis.md)")
     args = parser.parse_args(argv)
+    if args.report_only:
+        discover()
+        report.write(report.previous(ROOT), ROOT)
+        return 0
 
     sys.path.insert(0, str(ROOT))
     from concord.warehouse.connection import warehouse_url
@@ -79,7 +85,7 @@ def _run(selected: list, ctx: Context, repeats_override: int | None, results: di
             traceback.print_exc()
             results["failed"][st.name] = f"{type(exc).__name__}: {exc}"
             continue
-        summary = {**report.stage_meta(st.name), **summarise(samples)}
+        summary = {**report.stage_meta(st.name, ctx.scale), **summarise(samples)}
         summary["met"] = stage_met(st, summary)
         summary["stage_s"] = round(time.perf_counter() - started, 1)
         if st.group == "growth":

@@ -61,6 +61,7 @@ class Stage:
     goal: str | None
     description: str
     peak_goal: str | None = None
+    goal_scales: tuple[str, ...] = SCALES
 
 
 @dataclass
@@ -87,15 +88,18 @@ def stage(
     scales: tuple[str, ...] = SCALES,
     goal: str | None = None,
     peak_goal: str | None = None,
+    goal_scales: tuple[str, ...] = SCALES,
 ) -> Callable[[Callable[[Context], Sample]], Callable[[Context], Sample]]:
     """Register a stage; `goal` bounds its median seconds (e.g. `"<= 0.050"` for a page under 50 ms), its
-    throughput (`">= 5000/s"`), or names it a `"reference"`; `peak_goal` bounds its peak MiB."""
+    throughput (`">= 5000/s"`), or names it a `"reference"`; `peak_goal` bounds its peak MiB. The goals apply
+    at `goal_scales` (a rate goal set for medium means nothing where start-up dominates a small run)."""
 
     def register(fn: Callable[[Context], Sample]) -> Callable[[Context], Sample]:
         if name in STAGES:
             raise ValueError(f"benchmark stage {name!r} registered twice")
         doc = (fn.__doc__ or "").strip().splitlines()
-        STAGES[name] = Stage(name, fn, group, unit, repeats, warmup, scales, goal, doc[0] if doc else "", peak_goal)
+        STAGES[name] = Stage(name, fn, group, unit, repeats, warmup, scales, goal, doc[0] if doc else "", peak_goal,
+                             goal_scales)
         return fn
 
     return register
@@ -183,14 +187,23 @@ def check_goal(value: float | None, goal: str | None) -> bool | None:
     return value >= bound if op == ">=" else value <= bound
 
 
+def stage_goals(stage: Stage, scale: str) -> tuple[str | None, str | None]:
+    """The stage's (goal, peak goal) at `scale`."""
+    if scale not in stage.goal_scales:
+        return None, None
+    return stage.goal, stage.peak_goal
+
+
 def stage_met(stage: Stage, summary: dict[str, Any]) -> bool | None:
-    """The stage's goal (seconds or throughput) and its peak-memory goal, met or not (None: nothing to check)."""
+    """The stage's goal (seconds or throughput) and its peak-memory goal, met or not (None: nothing to check);
+    `summary` carries the goals that apply at the run's scale (`goal`, `peak_goal`)."""
+    goal, peak_goal = summary.get("goal", stage.goal), summary.get("peak_goal", stage.peak_goal)
     checks = []
-    if stage.goal and stage.goal.endswith("/s"):
-        checks.append(check_goal(summary.get("items_per_s"), stage.goal))
+    if goal and goal.endswith("/s"):
+        checks.append(check_goal(summary.get("items_per_s"), goal))
     else:
-        checks.append(check_goal(summary["median_s"], stage.goal))
-    checks.append(check_goal(summary.get("peak_mib"), stage.peak_goal))
+        checks.append(check_goal(summary["median_s"], goal))
+    checks.append(check_goal(summary.get("peak_mib"), peak_goal))
     known = [c for c in checks if c is not None]
     return all(known) if known else None
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.harness import STAGES
+from bench.harness import STAGES, stage_goals
 
 GROWTH_SCALES = ("small", "medium", "large")
 GROWTH_PARTS = ("extract_load", "dbt", "checks", "writebacks")
@@ -216,7 +216,7 @@ def now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def stage_meta(name: str) -> dict[str, Any]:
+def stage_meta(name: str, scale: str) -> dict[str, Any]:
     s = STAGES[name]
-    return {"group": s.group, "unit": s.unit, "goal": s.goal, "peak_goal": s.peak_goal,
-            "description": s.description}
+    goal, peak_goal = stage_goals(s, scale)
+    return {"group": s.group, "unit": s.unit, "goal": goal, "peak_goal": peak_goal, "description": s.description}

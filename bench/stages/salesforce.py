@@ -83,7 +83,8 @@ def _stdout_to_devnull() -> Iterator[None]:
         yield
 
 
-@stage("salesforce.extraction", group="salesforce", unit="records", repeats=1, warmup=0, goal=">= 20000/s")
+@stage("salesforce.extraction", group="salesforce", unit="records", repeats=1, warmup=0, goal=">= 20000/s",
+       goal_scales=("medium", "large"))
 def extraction(ctx: Context) -> Sample:
     """tap-salesforce | target-concord, all six streams, in the first hourly run of the bench's pipeline (the
     whole company into an empty warehouse; the sync runner's seconds from the run ledger)."""

@@ -96,7 +96,8 @@ def _sync_output(ctx: Context) -> Path:
     return ctx.cached(f"stripe_sample_{ctx.scale}_{OVERHEAD_RECORDS}.singer", build)
 
 
-@stage("stripe.extraction", group="stripe", unit="records", repeats=1, warmup=0, goal=">= 5000/s")
+@stage("stripe.extraction", group="stripe", unit="records", repeats=1, warmup=0, goal=">= 5000/s",
+       goal_scales=("medium", "large"))
 def extraction(ctx: Context) -> Sample:
     """tap-stripe | target-concord, every stream, in the first hourly run of the bench's pipeline (the whole
     company into an empty warehouse; the sync runner's seconds from the run ledger)."""

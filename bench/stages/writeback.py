@@ -52,10 +52,10 @@ _destination_stage("stripe", "Cross-reference metadata on every billing customer
                              "Idempotency-Key, paced at 100 requests/s.")
 
 
-@stage("writeback.no_change_run", group="writeback", unit="rows planned", repeats=1, warmup=0, goal="<= 10")
+@stage("writeback.no_change_run", group="writeback", unit="runs", repeats=1, warmup=0, goal="<= 10")
 def no_change_run(ctx: Context) -> Sample:
     """`concord writeback` (all three destinations) after the next hour: plan every row, send nothing."""
     p = pipeline(ctx)
     nc = p.no_change
-    return Sample(nc["wall_s"], items=nc["rows_planned"], extra={
-        "engine_s": nc["seconds"], "sent": nc["to_send"]})
+    return Sample(nc["wall_s"], items=1, extra={
+        "engine_s": nc["seconds"], "rows_planned": nc["rows_planned"], "sent": nc["to_send"]})
