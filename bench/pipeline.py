@@ -134,6 +134,7 @@ class Pipeline:
 
 
 _PIPELINES: dict[str, Pipeline] = {}
+_FAILED: dict[str, str] = {}
 
 
 def _cli(env: dict[str, str], *args: str) -> str:
@@ -176,6 +177,16 @@ def pipeline(ctx: Context, scale: str | None = None) -> Pipeline:
     scale = scale or ctx.scale
     if scale in _PIPELINES:
         return _PIPELINES[scale]
+    if scale in _FAILED:  # built once per bench run: the stages reading a failed pipeline fail with its error
+        raise RuntimeError(f"the {scale} pipeline failed: {_FAILED[scale]}")
+    try:
+        return _build(ctx, scale)
+    except Exception as exc:
+        _FAILED[scale] = f"{type(exc).__name__}: {exc}"[:3000]
+        raise
+
+
+def _build(ctx: Context, scale: str) -> Pipeline:
     cached = seeded(ctx, scale)
     directory = ctx.scratch(f"pipeline_{scale}") / "sandbox"
     shutil.copytree(cached, directory, ignore=shutil.ignore_patterns("server.*"))  # not a served copy's state
