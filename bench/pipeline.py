@@ -138,12 +138,15 @@ _FAILED: dict[str, str] = {}
 
 
 def _cli(env: dict[str, str], *args: str) -> str:
-    return subprocess.run([str(BIN / "concord"), *args], check=True, env=env, capture_output=True,
-                          text=True).stdout
+    out = subprocess.run([str(BIN / "concord"), *args], env=env, capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(f"`concord {' '.join(args)}` exited {out.returncode}: {(out.stdout + out.stderr)[-1500:]}")
+    return out.stdout
 
 
 def _dag_run(env: dict[str, str], timeout: float) -> dict[str, Any]:
-    """One concord_hourly run in a fresh interpreter (its own process group, killed whole past `timeout`)."""
+    """One concord_hourly run in a fresh interpreter (its own process group, killed whole past `timeout`, with
+    its queries: PostgreSQL would otherwise finish a running query for a client that is gone)."""
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-c", _RUN], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, start_new_session=True)
@@ -152,6 +155,10 @@ def _dag_run(env: dict[str, str], timeout: float) -> dict[str, Any]:
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
         proc.communicate()
+        url = env["CONCORD_WAREHOUSE_URL"]
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute("select pg_terminate_backend(pid) from pg_stat_activity "
+                         "where datname = current_database() and pid <> pg_backend_pid()")
         raise RuntimeError(f"concord_hourly did not finish within {timeout:.0f} s (BENCH_DAG_TIMEOUT)") from None
     wall = time.perf_counter() - t0
     if proc.returncode != 0:
