@@ -201,7 +201,13 @@ def _build(ctx: Context, scale: str) -> Pipeline:
     env = {**os.environ, **ports(scale), "CONCORD_SANDBOX_DIR": str(directory), "CONCORD_WAREHOUSE_URL": url,
            "CONCORD_SANDBOX_STRIPE_RATE": STRIPE_LIVE_RATE, "CONCORD_WRITEBACK_STRIPE_RATE": STRIPE_LIVE_RATE,
            "CONCORD_DATA_DOCS_DIR": str(directory.parent / "data_docs"),
-           "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING"}
+           "AIRFLOW__LOGGING__LOGGING_LEVEL": "WARNING",
+           # The bench's own Airflow metadata database: its runs stay out of the checkout's Airflow (`make
+           # airflow`, the tests' dag.test() runs), and a test run beside the bench never locks its SQLite.
+           "CONCORD_AIRFLOW_DB_URL": f"sqlite:///{ctx.workdir / 'airflow.db'}"}
+    # Migrating that database (first use, or after the checkout's own was used) is set-up, not the run.
+    subprocess.run([sys.executable, "-c", "from concord.orchestration.dag_runner import prepare_airflow; "
+                    "prepare_airflow()"], env=env, check=True, capture_output=True)
     _cli(env, "sandbox", "serve")
     ctx.on_exit(lambda: subprocess.run([str(BIN / "concord"), "sandbox", "stop"], env=env,
                                        stdout=subprocess.DEVNULL, check=False))
