@@ -86,6 +86,11 @@ def stage_table(results: dict[str, Any]) -> list[str]:
         goal, met = _goal_cell(name, r, ratios)
         lines.append(f"| {r['group']} | `{name}` | {_fmt_seconds(r['median_s'])} | {len(r['samples_s'])} | {rate} "
                      f"| {peak} | {goal} | {_mark(met)} |")
+    for name in results.get("failed", {}):
+        if name in STAGES and STAGES[name].group != "growth":
+            meta = stage_meta(name, results["scale"])
+            goal, _ = _goal_cell(name, {**meta, "met": None}, [])
+            lines.append(f"| {meta['group']} | `{name}` | **failed** (see below) | | | | {goal} | |")
     missing = sorted(n for n, s in STAGES.items() if results["scale"] in s.scales and s.group != "growth"
                      and n not in results["stages"] and n not in results.get("failed", {}))
     for name in missing:
@@ -142,6 +147,9 @@ def analysis(results: dict[str, Any]) -> list[str]:
             f"({_extra(nxt.get('fixed_parts', {}))}), work that grows with data "
             f"{nxt['total'] - nxt['fixed']:.0f} s. The next hour's slowest tasks: {_extra(nxt.get('slowest_tasks', {}))}. "
             f"The first run's slowest tasks: {_extra(first.get('slowest_tasks', {}))}.")
+    if results.get("failed"):
+        lines.append(f"{len(results['failed'])} stages failed in this run; the first error: "
+                     f"{next(iter(results['failed'].values()))[:300]}")
     missed = [n for n, r in stages.items() if _goal_cell(n, r, results.get("ratios", []))[1] is False]
     if missed:
         lines.append("\nGoals missed in this run: " + ", ".join(f"`{n}`" for n in missed) + ".")
