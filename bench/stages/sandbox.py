@@ -1,78 +1,65 @@
-"""Sandbox stages: seeding the simulated company at each scale, and one simulated hour of activity."""
+"""Sandbox stages: seeding the simulated company at the bench scale, and one simulated hour of activity.
+
+The seed stage's company becomes the bench run's shared seeded sandbox (bench.pipeline.seeded) when none is
+cached yet, so a fresh clone seeds once. Goals: large under 5 minutes is the sandbox issue's (#3, item 7); the
+small and medium goals scale that by accounts (500 and 20,000 of 200,000, i.e. 0.75 s and 30 s) and allow
+2x for this shared 2-core machine, with a 5 s floor for process start-up. `advance --hours 1` at medium must stay
+small against the hour it simulates and against the pipeline's next hour: goal ≤ 5 s.
+"""
 
 from __future__ import annotations
 
 import shutil
 import time
-from pathlib import Path
 
 from concord_sandbox.activity import advance
-from concord_sandbox.inconsistencies import DEFAULT_RATES
-from concord_sandbox.seed import SCALES, seed_company
 from concord_sandbox.store import Store
-from concord_sandbox.timefmt import parse_iso
 
 from bench.harness import Context, Sample, stage
+from bench.pipeline import seed_into, seeded
 
-START = parse_iso("2026-01-01T00:00:00Z")
+SEED_GOALS = {"small": "<= 5", "medium": "<= 60", "large": "<= 300"}
 
 
 def _seed(ctx: Context, scale: str) -> Sample:
-    path = ctx.scratch(f"sandbox_seed_{scale}") / "sandbox.db"
-    result = seed_company(path, scale, 1, START, dict(DEFAULT_RATES))
-    rows = sum(result.counts.values())
-    shutil.rmtree(path.parent, ignore_errors=True)
-    return Sample(
-        result.seconds,
-        items=rows,
-        extra={
-            "accounts": SCALES[scale],
-            "invoices": result.counts["invoices"],
-            "planted": result.planted,
-            "phases_s": {k: round(v, 2) for k, v in result.phases.items()},
-        },
-    )
+    target = ctx.workdir / "cache" / f"sandbox_{scale}"
+    if target.exists():
+        path = ctx.scratch(f"sandbox_seed_{scale}") / "sandbox"
+        seconds = seed_into(path, scale)
+        shutil.rmtree(path.parent, ignore_errors=True)
+    else:  # the first seed of this workdir is the bench's shared seeded sandbox
+        target.parent.mkdir(parents=True, exist_ok=True)
+        seconds = seed_into(target, scale)
+        seeded(ctx, scale)
+    return Sample(seconds, items=1)
 
 
-@stage("sandbox.seed_small", group="sandbox", unit="rows", repeats=3, warmup=1, scales=("small",))
-def seed_small(ctx: Context) -> Sample:
-    """`concord sandbox seed --scale small` (≈ 500 accounts), all three systems and the ground truth."""
-    return _seed(ctx, "small")
+def _seed_stage(scale: str) -> None:
+    @stage(f"sandbox.seed_{scale}", group="sandbox", unit="companies", repeats=1, warmup=0, scales=(scale,),
+           goal=SEED_GOALS[scale])
+    def seed(ctx: Context) -> Sample:
+        return _seed(ctx, scale)
+
+    seed.__doc__ = f"`concord sandbox seed --scale {scale}` (all three systems and the ground truth)."
 
 
-@stage("sandbox.seed_medium", group="sandbox", unit="rows", repeats=2, warmup=0, scales=("medium",))
-def seed_medium(ctx: Context) -> Sample:
-    """`concord sandbox seed --scale medium` (≈ 20,000 accounts)."""
-    return _seed(ctx, "medium")
+for _scale in SEED_GOALS:
+    _seed_stage(_scale)
 
 
-@stage(
-    "sandbox.seed_large", group="sandbox", unit="rows", repeats=1, warmup=0, scales=("large",), goal="<= 300"
-)
-def seed_large(ctx: Context) -> Sample:
-    """`concord sandbox seed --scale large` (≈ 200,000 accounts, ≥ 1,000,000 invoices); goal under 5 minutes."""
-    return _seed(ctx, "large")
-
-
-@stage(
-    "sandbox.advance_1h",
-    group="sandbox",
-    unit="rows changed",
-    repeats=3,
-    warmup=0,
-    scales=("small", "medium"),
-)
+@stage("sandbox.advance_1h", group="sandbox", unit="rows changed", repeats=3, warmup=0,
+       scales=("small", "medium"), goal="<= 5")
 def advance_1h(ctx: Context) -> Sample:
-    """`concord sandbox advance --hours 1` on a freshly seeded company (a copy per run; the seed is untimed)."""
-    seeded = ctx.cached(
-        f"sandbox_{ctx.scale}.db", lambda p: seed_company(Path(p), ctx.scale, 1, START, dict(DEFAULT_RATES))
-    )
-    work = ctx.scratch("sandbox_advance") / "sandbox.db"
-    shutil.copyfile(seeded, work)
-    store = Store(work)
+    """`concord sandbox advance --hours 1` on a copy of the seeded company (the copy is untimed)."""
+    work = ctx.scratch("sandbox_advance")
+    for name in ("sandbox.db", "sandbox.db-wal"):
+        if (seeded(ctx) / name).exists():
+            shutil.copyfile(seeded(ctx) / name, work / name)
+    store = Store(work / "sandbox.db")
     t0 = time.perf_counter()
     report = advance(store, 1)
     elapsed = time.perf_counter() - t0
     store.close()
+    shutil.rmtree(work, ignore_errors=True)
     changed = sum(report.inserted.values()) + sum(report.updated.values()) + sum(report.deleted.values())
     return Sample(elapsed, items=changed, extra={"activity": report.activity})

@@ -1,4 +1,8 @@
-"""Foundation stages: embedded warehouse start-up and the COPY ceiling every loader is measured against."""
+"""Foundation stages: embedded warehouse start-up and the COPY ceiling every loader is measured against.
+
+Goals: a cold start (initdb) ≤ 5 s and a warm start ≤ 1 s, so `make setup` / `concord warehouse up` stay
+within the Foundation issue's 5 s for a no-op setup. The COPY ceiling and `psql \\copy` are references.
+"""
 
 from __future__ import annotations
 
@@ -28,7 +32,7 @@ def _cluster_root(ctx: Context) -> EmbeddedCluster:
     return EmbeddedCluster(ctx.scratch("embedded_pg") / "cluster")
 
 
-@stage("warehouse.embedded_cold_start", group="warehouse", unit="clusters", repeats=3, warmup=0)
+@stage("warehouse.embedded_cold_start", group="warehouse", unit="clusters", repeats=3, warmup=0, goal="<= 5")
 def embedded_cold_start(ctx: Context) -> Sample:
     """initdb + start + create database of a new embedded cluster."""
     cluster = _cluster_root(ctx)
@@ -39,7 +43,7 @@ def embedded_cold_start(ctx: Context) -> Sample:
     return Sample(elapsed, items=1)
 
 
-@stage("warehouse.embedded_warm_start", group="warehouse", unit="clusters", repeats=3, warmup=0)
+@stage("warehouse.embedded_warm_start", group="warehouse", unit="clusters", repeats=3, warmup=0, goal="<= 1")
 def embedded_warm_start(ctx: Context) -> Sample:
     """Start of an existing, stopped embedded cluster (what `concord warehouse up` costs after a reboot)."""
     cluster = _cluster_root(ctx)
@@ -76,7 +80,7 @@ def copy_singer_file(url: str, path: os.PathLike[str]) -> int:
     return rows
 
 
-@stage("copy.ceiling", group="loader", unit="records", repeats=3)
+@stage("copy.ceiling", group="loader", unit="records", repeats=3, goal="reference")
 def copy_ceiling(ctx: Context) -> Sample:
     """psycopg COPY (write_row) of the Singer invoice file, orjson per line, into an empty typed table."""
     n, path = invoice_stream(ctx)
@@ -112,7 +116,7 @@ def copy_text(path: os.PathLike[str]) -> bytes:
     return ("\n".join(parts) + "\n").encode()
 
 
-@stage("copy.psql_tsv", group="loader", unit="records", repeats=3)
+@stage("copy.psql_tsv", group="loader", unit="records", repeats=3, goal="reference")
 def psql_copy(ctx: Context) -> Sample:
     """`psql \\copy` of a ready COPY-text file into the same empty typed table (no parsing at all)."""
     n, path = invoice_stream(ctx)

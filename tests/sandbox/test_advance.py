@@ -119,3 +119,32 @@ def test_a_month_of_activity_keeps_the_ground_truth_exact(sandbox_dir: Path) -> 
     found, truth = symptoms(store.conn), truth_keys(store.conn)
     assert {cls: truth.get(cls, set()) for cls in found} == found
     store.close()
+
+
+def test_a_payment_already_in_the_erp_is_not_posted_again(sandbox_dir: Path) -> None:
+    """A payment Concord's writeback upserted (externalid = the payment intent) before the company's own ERP
+    posting came due: advance skips that posting instead of failing on the unique external id."""
+    store = Store(sandbox_dir / "sandbox.db")
+    try:
+        conn = store.conn
+        rows = conn.execute("select id, ref, payload from sandbox_pending where kind = 'ns_post_payment' "
+                            "order by due_at, id").fetchall()
+        import orjson
+
+        pending = next(
+            (pid, ref, orjson.loads(payload)) for pid, ref, payload in rows
+            if conn.execute("select 1 from \"transaction\" where externalid = ? and type = 'CustInvc'",
+                            (ref,)).fetchone()
+        )
+        pid, _, payload = pending
+        pi_id = payload["payment_intent"]
+        # Stand-in for the writeback's upsert: an existing ERP payment now carries the payment intent's id.
+        conn.execute("update \"transaction\" set externalid = ? where id = (select min(id) from \"transaction\" "
+                     "where type = 'CustPymt')", (pi_id,))
+        conn.execute("update sandbox_pending set due_at = ? where id = ?", (store.now(), pid))
+        conn.commit()
+        advance(store, 1)
+        assert conn.execute("select count(*) from \"transaction\" where externalid = ?", (pi_id,)).fetchone()[0] == 1
+        assert conn.execute("select count(*) from sandbox_pending where id = ?", (pid,)).fetchone()[0] == 0
+    finally:
+        store.close()

@@ -351,6 +351,10 @@ class _Step:
         inv = self.m.ns_row("transaction", "externalid = ? and type = 'CustInvc'", ref)
         if doc is None or inv is None or doc["status"] != "paid":
             return
+        # Already in the ERP under the payment intent's id (an integration such as Concord's writeback posted it
+        # first): the company's own posting is not repeated (externalid is unique, as in NetSuite).
+        if self.m.ns_row("transaction", "externalid = ?", payload["payment_intent"]):
+            return
         self.ctx.ns_invoice[ref] = inv["id"]
         rng = self.rng(f"post-payment:{ref}")
         post_payment_to_erp(
