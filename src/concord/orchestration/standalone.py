@@ -7,7 +7,6 @@ this prints it once it exists. The UI listens on 127.0.0.1:$CONCORD_AIRFLOW_PORT
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
@@ -56,29 +55,39 @@ def main() -> None:
           flush=True)
     airflow = str(Path(sys.executable).with_name("airflow"))
     # Its own process group: Ctrl-C or a SIGTERM to this process stops the scheduler, dag-processor, triggerer,
-    # api-server and their workers with it, none left running.
+    # api-server and their workers with it, none left running. The handler only signals: waiting inside it
+    # would deadlock on the Popen lock the interrupted proc.wait() holds.
     proc = subprocess.Popen([airflow, "standalone"], env=env, start_new_session=True)
-    signal.signal(signal.SIGTERM, lambda *_: _stop(proc))
+    signal.signal(signal.SIGTERM, lambda *_: _signal_group(proc.pid, signal.SIGTERM))
     try:
         code = proc.wait()
     except KeyboardInterrupt:
-        code = _stop(proc)
+        _signal_group(proc.pid, signal.SIGTERM)
+        code = proc.wait()
+    finally:
+        _reap_group(proc.pid)
     sys.exit(code)
 
 
-def _stop(proc: subprocess.Popen[bytes], grace: float = 30.0) -> int:
-    """SIGTERM the whole process group, then SIGKILL what is left after `grace` seconds."""
+def _signal_group(pgid: int, sig: int) -> bool:
+    """Send `sig` to the process group; False when none of it is left."""
     try:
-        os.killpg(proc.pid, signal.SIGTERM)
-        return proc.wait(timeout=grace)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        return proc.wait()
+        os.killpg(pgid, sig)
     except ProcessLookupError:
-        return proc.wait()
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)  # workers that outlived their parent
+        return False
+    return True
+
+
+def _reap_group(pgid: int, grace: float = 20.0) -> None:
+    """Give what is left of the group `grace` seconds to exit after a SIGTERM, then SIGKILL it."""
+    if not _signal_group(pgid, signal.SIGTERM):
+        return
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline:
+        if not _signal_group(pgid, 0):
+            return
+        time.sleep(0.5)
+    _signal_group(pgid, signal.SIGKILL)
 
 
 if __name__ == "__main__":
