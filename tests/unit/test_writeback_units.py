@@ -66,3 +66,60 @@ def test_destination_names_and_roles() -> None:
         "salesforce", "netsuite", "stripe", "stripe"]
     with pytest.raises(WritebackError, match="Unknown destination"):
         destination_name("hubspot")
+
+
+def test_concurrent_sessions_use_one_session_per_worker_thread_and_close_them_all(monkeypatch) -> None:
+    import threading
+    import time
+
+    import requests
+
+    from concord.writeback.destinations.sessions import ConcurrentSessions
+    from concord.writeback.destinations.stripe import Stripe
+    from concord.writeback.http import RetryCounter
+    from concord.writeback.settings import WritebackSettings
+
+    class ClosingSession(requests.Session):
+        closed = False
+
+        def close(self) -> None:
+            self.closed = True
+            super().close()
+
+    class Recording(ConcurrentSessions):
+        def __init__(self) -> None:
+            super().__init__(3)
+            self.seen: dict[int, set[int]] = {}
+            self.active = self.peak = 0
+            self.guard = threading.Lock()
+
+        def _new_session(self) -> requests.Session:
+            return ClosingSession()
+
+        def _one(self, target: Target, item: Item) -> Result:
+            with self.guard:
+                self.active += 1
+                self.peak = max(self.peak, self.active)
+                self.seen.setdefault(threading.get_ident(), set()).add(id(self._session()))
+            time.sleep(0.005)
+            with self.guard:
+                self.active -= 1
+            return Result(item.key, True)
+
+    target = Target("test.customers", "stripe", "wb_billing_customers", fields=())
+    items = [Item(target, str(i), False, {}, "h", 1) for i in range(40)]
+    sender = Recording()
+    results = sender.send(target, items)
+    assert [r.key for r in results] == [str(i) for i in range(40)]  # in order
+    assert sender.peak <= 3 and len(sender.seen) <= 3
+    assert all(len(ids) == 1 for ids in sender.seen.values())  # each thread kept its one session
+    sessions = list(sender._sessions)
+    assert len(sessions) == len(sender.seen)
+    sender.close()
+    assert sender._sessions == [] and all(s.closed for s in sessions)
+
+    # Stripe's concurrency is its own setting (CONCORD_WRITEBACK_STRIPE_CONCURRENCY), not NetSuite's
+    monkeypatch.setenv("CONCORD_WRITEBACK_STRIPE_CONCURRENCY", "7")
+    settings = WritebackSettings.from_env()
+    assert settings.stripe_concurrency == 7 and settings.netsuite_concurrency == 4
+    assert Stripe({"api_key": "sk_test_x"}, settings, RetryCounter()).concurrency == 7

@@ -31,6 +31,7 @@ class WritebackSettings:
     netsuite_concurrency: int = 4  # NetSuite has no batch API: one call per record, this many in flight
     salesforce_batch_size: int = 200
     stripe_rate: float = 20.0      # requests/s to Stripe (test mode allows 25/s, live 100/s); 0 = unpaced
+    stripe_concurrency: int = 4    # Stripe updates one customer per call: this many in flight (within stripe_rate)
     max_change_share: float = 0.5  # a run that would change more of a destination's rows aborts (unless forced)
     timeout_seconds: float = 30.0
 
@@ -45,6 +46,7 @@ class WritebackSettings:
             netsuite_concurrency=max(1, int(_env("NETSUITE_CONCURRENCY", d.netsuite_concurrency))),
             salesforce_batch_size=min(200, max(1, int(_env("SALESFORCE_BATCH_SIZE", d.salesforce_batch_size)))),
             stripe_rate=_env("STRIPE_RATE", d.stripe_rate),
+            stripe_concurrency=max(1, int(_env("STRIPE_CONCURRENCY", d.stripe_concurrency))),
             max_change_share=_env("MAX_CHANGE_SHARE", d.max_change_share),
             timeout_seconds=_env("TIMEOUT_SECONDS", d.timeout_seconds),
         )

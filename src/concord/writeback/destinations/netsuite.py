@@ -5,14 +5,13 @@ customers, then invoices (which reference them), then payments (applied to the i
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import requests
 from oauthlib.oauth1 import SIGNATURE_HMAC_SHA256
 from requests_oauthlib import OAuth1
 
+from concord.writeback.destinations.sessions import ConcurrentSessions
 from concord.writeback.errors import DestinationUnavailableError
 from concord.writeback.http import RetryCounter, call
 from concord.writeback.settings import WritebackSettings
@@ -117,7 +116,7 @@ def payment_body(v: dict[str, Any]) -> dict[str, Any]:
 BODIES = {CUSTOMERS.name: customer_body, INVOICES.name: invoice_body, PAYMENTS.name: payment_body}
 
 
-class NetSuite:
+class NetSuite(ConcurrentSessions):
     name = "netsuite"
     targets = TARGETS
 
@@ -127,28 +126,17 @@ class NetSuite:
         if missing:
             raise DestinationUnavailableError(
                 f"NetSuite writebacks need token-based authentication; the config lacks {', '.join(missing)}")
+        super().__init__(settings.netsuite_concurrency)
         self.config, self.settings, self.counter = config, settings, counter
         self.base_url = str(config.get("base_url") or "").rstrip("/")
         self.realm = str(config["account_id"]).upper().replace("-", "_")
-        self._local = threading.local()
-        self._sessions: list[requests.Session] = []
-        self._lock = threading.Lock()
 
-    def _session(self) -> requests.Session:
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = requests.Session()
-            session.auth = OAuth1(self.config["consumer_key"], self.config["consumer_secret"],
-                                  self.config["token_id"], self.config["token_secret"],
-                                  signature_method=SIGNATURE_HMAC_SHA256, realm=self.realm)
-            self._local.session = session
-            with self._lock:
-                self._sessions.append(session)
+    def _new_session(self) -> requests.Session:
+        session = requests.Session()
+        session.auth = OAuth1(self.config["consumer_key"], self.config["consumer_secret"],
+                              self.config["token_id"], self.config["token_secret"],
+                              signature_method=SIGNATURE_HMAC_SHA256, realm=self.realm)
         return session
-
-    def send(self, target: Target, items: list[Item]) -> list[Result]:
-        with ThreadPoolExecutor(max_workers=self.settings.netsuite_concurrency) as pool:
-            return list(pool.map(lambda item: self._one(target, item), items))
 
     def _one(self, target: Target, item: Item) -> Result:
         url = f"{self.base_url}{RECORD_PATH}/{RECORD_TYPES[target.name]}/eid:{item.key}"
@@ -157,10 +145,6 @@ class NetSuite:
             location = out.response.headers.get("Location", "") if out.response is not None else ""
             return Result(item.key, True, destination_id=location.rsplit("/", 1)[-1] or None)
         return Result(item.key, False, out.retriable, out.status, f"{out.problem}: {_errors(out.body)}".rstrip(": "))
-
-    def close(self) -> None:
-        for session in self._sessions:
-            session.close()
 
 
 def _errors(body: Any) -> str:

@@ -3,12 +3,11 @@
 
 from __future__ import annotations
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import requests
 
+from concord.writeback.destinations.sessions import ConcurrentSessions
 from concord.writeback.http import RetryCounter, call
 from concord.writeback.pacing import Pacer
 from concord.writeback.settings import WritebackSettings
@@ -52,32 +51,21 @@ def form(target: Target, item: Item) -> dict[str, str]:
     return data
 
 
-class Stripe:
+class Stripe(ConcurrentSessions):
     name = "stripe"
     targets = TARGETS
 
     def __init__(self, config: dict[str, Any], settings: WritebackSettings, counter: RetryCounter) -> None:
+        super().__init__(settings.stripe_concurrency)
         self.base_url = str(config.get("api_url") or "https://api.stripe.com").rstrip("/")
         self.settings, self.counter = settings, counter
         self.headers = {"Authorization": f"Bearer {config['api_key']}", "Stripe-Version": API_VERSION}
-        self._local = threading.local()
-        self._sessions: list[requests.Session] = []
-        self._lock = threading.Lock()
         self.pacer = Pacer(settings.stripe_rate)
 
-    def _session(self) -> requests.Session:
-        session = getattr(self._local, "session", None)
-        if session is None:
-            session = requests.Session()
-            session.headers.update(self.headers)
-            self._local.session = session
-            with self._lock:
-                self._sessions.append(session)
+    def _new_session(self) -> requests.Session:
+        session = requests.Session()
+        session.headers.update(self.headers)
         return session
-
-    def send(self, target: Target, items: list[Item]) -> list[Result]:
-        with ThreadPoolExecutor(max_workers=self.settings.netsuite_concurrency) as pool:
-            return list(pool.map(lambda item: self._one(target, item), items))
 
     def _one(self, target: Target, item: Item) -> Result:
         url = f"{self.base_url}/v1/customers/{item.key}"
@@ -89,7 +77,3 @@ class Stripe:
         error = out.body.get("error", {}) if isinstance(out.body, dict) else {}
         text = f"{out.problem}: {error.get('type', '')} {error.get('message', '')}".strip().rstrip(":")
         return Result(item.key, False, out.retriable, out.status, text[:2000])
-
-    def close(self) -> None:
-        for session in self._sessions:
-            session.close()
