@@ -1,6 +1,6 @@
 -- Accounts receivable per canonical account, legal entity and invoice currency, from the ERP's open invoices (the
--- ERP owns posting and AR), in invoice currency and in the reporting currency at the FX rate of the data's date. A view: always as
--- current as the ERP data loaded.
+-- ERP owns posting and AR), in invoice currency and in the reporting currency at the FX rate of the data's date. Rebuilt by
+-- every scheduled build, as current as the ERP data loaded.
 with
 
 open_invoices as (
@@ -39,11 +39,7 @@ clock as (
 fx as (
 
     -- the latest rate on or before the data's date, per currency
-    select distinct on (fx_rates.currency)
-        fx_rates.currency, fx_rates.reporting_currency, fx_rates.rate_to_reporting, fx_rates.rate_date
-    from {{ ref('fx_rates') }} as fx_rates
-    where fx_rates.rate_date <= (select data_as_of::date from clock)
-    order by fx_rates.currency, fx_rates.rate_date desc
+    {{ fx_rates_as_of('clock') }}
 
 ),
 

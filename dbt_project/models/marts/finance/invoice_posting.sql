@@ -1,7 +1,7 @@
 -- One row per finalized billing invoice and its ERP posting: posted, not posted (with the reason the integration
 -- cannot post it, or none while it is still in flight), or posted with another amount or currency. Ages are hours
--- since finalization on the data's own clock (int_source_clock), not the wall clock. A view over the incremental
--- core.invoices (which carries the ERP posting), so the scheduled build never rebuilds it.
+-- since finalization on the data's own clock (int_source_clock), not the wall clock. A table over the incremental
+-- core.invoices (which carries the ERP posting), rebuilt by every scheduled build.
 with
 
 invoices as (

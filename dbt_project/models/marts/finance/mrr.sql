@@ -35,11 +35,7 @@ clock as (
 
 fx as (
 
-    select distinct on (fx_rates.currency)
-        fx_rates.currency, fx_rates.reporting_currency, fx_rates.rate_to_reporting, fx_rates.rate_date
-    from {{ ref('fx_rates') }} as fx_rates
-    where fx_rates.rate_date <= (select data_as_of::date from clock)
-    order by fx_rates.currency, fx_rates.rate_date desc
+    {{ fx_rates_as_of('clock') }}
 
 ),
 

@@ -1,7 +1,7 @@
 -- Billing paid vs ERP applied, one row per billing invoice that is paid in billing or paid in full in the ERP,
 -- with the payment intent that paid it (billing's invoice_payment link, in core.payments) and the ERP customer
 -- payment posted for it. A billing-paid invoice must be paid in the ERP within the payment SLA (hours on the
--- data's own clock). A view over the incremental core.invoices and core.payments.
+-- data's own clock). A table over the incremental core.invoices and core.payments, rebuilt every scheduled build.
 with
 
 invoices as (
