@@ -56,13 +56,11 @@ def choose_build_scope(complete_build_exclude: list[str], context: Any) -> None:
     complete build ran the project code on disk, else widen it to a complete build (everything but
     `complete_build_exclude`), as `concord transform build --hourly` does."""
     from concord.orchestration.settings import warehouse_url
-    from concord.transform.build_state import complete_build_current, project_fingerprint
+    from concord.transform.build_state import complete_build_due
     from concord.transform.runner import project_dir
 
     producer = context["task"]
-    fingerprint = project_fingerprint(project_dir())
-    producer.concord_fingerprint = fingerprint
-    producer.concord_complete_build = not complete_build_current(warehouse_url(), fingerprint)
+    producer.concord_complete_build, producer.concord_fingerprint = complete_build_due(warehouse_url(), project_dir())
     if producer.concord_complete_build:
         producer.selector = None
         producer.select = None

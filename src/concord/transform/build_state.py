@@ -26,31 +26,31 @@ def project_fingerprint(project: Path) -> str:
     return digest.hexdigest()
 
 
-def _kept_relations(url: str) -> int:
-    with psycopg.connect(url) as conn:
-        row = conn.execute(
-            "select count(*) from information_schema.tables where table_schema = any(%s)", (list(KEPT_SCHEMAS),)
-        ).fetchone()
+def _kept_relations(conn: psycopg.Connection) -> int:
+    row = conn.execute(
+        "select count(*) from information_schema.tables where table_schema = any(%s)", (list(KEPT_SCHEMAS),)
+    ).fetchone()
     return int(row[0]) if row else 0
 
 
-def complete_build_current(url: str, fingerprint: str) -> bool:
-    """True when the latest complete build of this database ran this project code and what it created is there."""
+def complete_build_due(url: str, project: Path) -> tuple[bool, str]:
+    """Whether the next scheduled build must be a complete one (no complete build of this database ran the
+    project code now on disk, or what it created is gone), and that code's fingerprint (for
+    record_complete_build)."""
+    fingerprint = project_fingerprint(project)
     with psycopg.connect(url) as conn:
         row = conn.execute(
             "select fingerprint, kept_relations from concord_meta.dbt_complete_builds"
             " order by build_id desc limit 1"
         ).fetchone()
-    if row is None or row[0] != fingerprint:
-        return False
-    return _kept_relations(url) >= int(row[1])
+        current = row is not None and row[0] == fingerprint and _kept_relations(conn) >= int(row[1])
+    return not current, fingerprint
 
 
 def record_complete_build(url: str, fingerprint: str, run_id: str | None = None) -> None:
     """Remember that a complete build of this database ran this project code."""
-    kept = _kept_relations(url)
     with psycopg.connect(url) as conn:
         conn.execute(
             "insert into concord_meta.dbt_complete_builds (fingerprint, kept_relations, run_id) values (%s, %s, %s)",
-            (fingerprint, kept, run_id),
+            (fingerprint, _kept_relations(conn), run_id),
         )

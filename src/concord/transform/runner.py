@@ -129,14 +129,10 @@ def build(
 
 def _build(url: str, select: str | None, full_refresh: bool, hourly: bool, threads: int, echo: bool,
            run_id: str) -> DbtResult:
-    from concord.transform.build_state import (
-        complete_build_current,
-        project_fingerprint,
-        record_complete_build,
-    )
+    from concord.transform.build_state import complete_build_due, record_complete_build
 
-    fingerprint = project_fingerprint(project_dir())
-    if hourly and not full_refresh and select is None and complete_build_current(url, fingerprint):
+    complete_due, fingerprint = complete_build_due(url, project_dir())
+    if hourly and not full_refresh and select is None and not complete_due:
         return run_dbt(["build", "--selector", HOURLY_SELECTOR], url=url, threads=threads, echo=echo)
     args = ["build"]
     if select:
