@@ -6,15 +6,16 @@ threads, each reusing its own `requests.Session` (connection pooling is per sess
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from abc import ABC, abstractmethod
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 
 import requests
 
 from concord.writeback.targets import Item, Result, Target
 
 
-class ConcurrentSessions:
+class ConcurrentSessions(ABC):
     """Subclasses implement `_new_session()` (authentication, headers) and `_one(target, item)`."""
 
     def __init__(self, concurrency: int) -> None:
@@ -23,11 +24,13 @@ class ConcurrentSessions:
         self._sessions: list[requests.Session] = []
         self._lock = threading.Lock()
 
+    @abstractmethod
     def _new_session(self) -> requests.Session:
-        raise NotImplementedError
+        """A new session carrying the destination's authentication and headers."""
 
+    @abstractmethod
     def _one(self, target: Target, item: Item) -> Result:
-        raise NotImplementedError
+        """Send one item (called from a worker thread; use `self._session()`)."""
 
     def _session(self) -> requests.Session:
         session = getattr(self._local, "session", None)
@@ -39,9 +42,8 @@ class ConcurrentSessions:
         return session
 
     def send(self, target: Target, items: list[Item]) -> list[Result]:
-        one: Callable[[Item], Result] = lambda item: self._one(target, item)  # noqa: E731
         with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
-            return list(pool.map(one, items))
+            return list(pool.map(partial(self._one, target), items))
 
     def close(self) -> None:
         with self._lock:
