@@ -3,9 +3,10 @@
   (source, stream, run_id, loaded_at, modified_at). The modification column per source: Salesforce
   SystemModstamp, Stripe _concord_updated (unix seconds: the event time, or the full sync's start), NetSuite
   lastmodifieddate. Tables come from the catalog at run time, so a stream added to a tap is measured without
-  a change here; a table without the column is left out.
+  a change here; a table without the column is left out. `only_batches` names a CTE of (run_id, schema_name,
+  table_name) rows: then only those runs' rows of each table.
 #}
-{% macro ops_landed_rows() %}
+{% macro ops_landed_rows(only_batches=none) %}
     {%- set modified = {
         'SystemModstamp': '"SystemModstamp"',
         '_concord_updated': 'to_timestamp("_concord_updated")',
@@ -32,6 +33,12 @@
         _concord_loaded_at as loaded_at,
         {{ modified[column] }} as modified_at
     from "{{ schema }}"."{{ table }}"
+    {% if only_batches %}
+    where _concord_run_id in (
+        select run_id from {{ only_batches }}
+        where schema_name = '{{ schema }}' and table_name = '{{ table }}'
+    )
+    {% endif %}
     {% if not loop.last %}union all{% endif %}
     {%- else %}
     select null::text as source, null::text as stream, null::text as run_id, null::timestamptz as loaded_at,

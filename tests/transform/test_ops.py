@@ -248,3 +248,47 @@ def test_api_errors_of_the_sync_reach_the_ops_mart(checked_copy: str) -> None:
     assert {k: int(v) for k, v in mart.items()} == {k: int(v) for k, v in ledger.items()}
     assert sorted(mart) == sorted(SOURCES)
     assert all(n > 0 for n in requests.values())
+
+
+@pytest.fixture
+def copy_url(built_warehouse: BuiltWarehouse) -> Iterator[str]:
+    url = built_warehouse.copy()
+    try:
+        yield url
+    finally:
+        built_warehouse.drop(url)
+
+
+def test_sync_latency_measures_each_new_run_once_and_keeps_earlier_runs(built_warehouse: BuiltWarehouse,
+                                                                        copy_url: str) -> None:
+    query = ("select run_id, source, stream, records, p50_latency_seconds, max_latency_seconds "
+             "from ops.ops_sync_latency order by 1, 2, 3")
+    with psycopg.connect(copy_url) as conn:
+        before = conn.execute(query).fetchall()
+        # A later sync lands 7 changed invoices in one batch: its rows, its ledger row, its load_batches row.
+        conn.execute(
+            "insert into concord_meta.runs (run_id, stage, source, status, started_at, ended_at) "
+            "values ('later-sync', 'sync:stripe', 'stripe', 'succeeded', now(), now())")
+        conn.execute(
+            "update raw_stripe.invoices set _concord_run_id = 'later-sync', _concord_loaded_at = now(), "
+            # modified after the first sync (on the source's clock): new to this sync, so measured
+            "_concord_updated = (select max(_concord_updated) + 60 from raw_stripe.invoices) "
+            "where id in (select id from raw_stripe.invoices order by id limit 7)")
+        conn.execute(
+            "insert into concord_meta.load_batches (run_id, schema_name, table_name, rows, started_at, committed_at)"
+            " values ('later-sync', 'raw_stripe', 'invoices', 7, now(), now())")
+    assert before and all(records > 0 for _, _, _, records, _, _ in before)
+
+    built_warehouse.concord("transform", "build", "--select", "ops_sync_latency", url=copy_url)
+    with psycopg.connect(copy_url) as conn:
+        after = conn.execute(query).fetchall()
+    new = [row for row in after if row[0] == "later-sync"]
+    assert [(run, source, stream, records) for run, source, stream, records, _, _ in new] == [
+        ("later-sync", "stripe", "invoices", 7)]
+    # the first sync's rows stay as that sync measured them, though 7 of its invoices were landed again since
+    assert [row for row in after if row[0] != "later-sync"] == before
+
+    built_warehouse.concord("transform", "build", "--select", "ops_sync_latency", "--full-refresh", url=copy_url)
+    with psycopg.connect(copy_url) as conn:
+        rebuilt = conn.execute(query).fetchall()
+    assert [row for row in rebuilt if row[0] == "later-sync"] == new
