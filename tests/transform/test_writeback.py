@@ -79,6 +79,10 @@ def killed_then_rerun(world: WritebackWorld) -> dict[str, Any]:
         once = conn.execute("select key, count(*) from concord_meta.writeback_log where target = 'stripe.customers' "
                             "and outcome = 'succeeded' group by 1").fetchall()
     assert len(once) == rows and {n for _, n in once} == {1}
+    with psycopg.connect(world.url) as conn:
+        status, abandoned = conn.execute("select status, detail ->> 'abandoned' from concord_meta.runs "
+                                         "where run_id = 'run-1' and stage = 'writeback:stripe'").fetchone()
+    assert status == "failed" and "closed by run run-1b" in abandoned
     summary["targets"]["stripe.customers"]["succeeded"] += logged_before
     return summary
 
@@ -127,7 +131,8 @@ def test_writebacks_apply_once_log_outcomes_and_repair_ground_truth(world: Write
         stages = conn.execute("select run_id, stage, status from concord_meta.runs "
                               "where run_id in ('run-1', 'run-1b', 'run-2') order by 1, 2").fetchall()
     assert stages == [("run-1", "writeback:netsuite", "succeeded"), ("run-1", "writeback:salesforce", "succeeded"),
-                      ("run-1", "writeback:stripe", "running"),  # SIGKILLed: its ledger row says so
+                      # SIGKILLed: the rerun, holding the destination's lock, closed its row
+                      ("run-1", "writeback:stripe", "failed"),
                       ("run-1b", "writeback:stripe", "succeeded"),
                       *[("run-2", f"writeback:{d}", "succeeded") for d in sorted(DESTINATIONS)]]
 

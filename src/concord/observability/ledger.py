@@ -15,7 +15,8 @@ turns them into failure and retry rates.
 The row opens as `running` (a rerun with the same run id reopens it) and closes with the counts: `failed` when
 the block raises (the exception propagates), otherwise `stage.status` (default `succeeded`; set `partial` when
 some records were refused). Each write is its own short transaction on its own connection, so the ledger row
-survives a rollback of the stage's work.
+survives a rollback of the stage's work. A row left `running` by a process that died is closed `failed` by the
+next run of its stage that holds the same lock (`close_abandoned`).
 """
 
 from __future__ import annotations
@@ -66,6 +67,24 @@ def open_row(url: str, run_id: str, stage: str, source: str | None = None) -> No
             "on conflict (run_id, stage) do update set status = 'running', started_at = now(), ended_at = null, "
             "source = coalesce(excluded.source, concord_meta.runs.source)",
             (run_id, stage, source))
+
+
+def close_abandoned(url: str, stages: list[str], run_id: str) -> int:
+    """Close as `failed` the `running` rows of `stages` left by other runs; returns how many.
+
+    Only for a caller that holds the advisory lock every run of those stages holds (`source:<name>` for
+    sync and load, `destination:<name>` for a writeback): no other run of them can be alive, so such a row is
+    the trace of a process that died without closing it (SIGKILL, OOM, a lost worker)."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        closed = conn.execute(
+            "update concord_meta.runs set status = 'failed', ended_at = now(), "
+            "detail = detail || jsonb_build_object('abandoned', 'its process ended without closing the stage; '"
+            " || 'closed by run ' || %s::text) "
+            "where stage = any(%s) and status = 'running' and run_id <> %s",
+            (run_id, stages, run_id)).rowcount
+    return closed
 
 
 def close_row(url: str, run: StageRun) -> None:

@@ -91,6 +91,7 @@ def sync_source(name: str, run_id: str, lock_wait_seconds: float = 0.0, *, strea
 def _extract_load(name: str, url: str, run_id: str, lock_wait_seconds: float, log_dir: Path,
                   streams: list[str] | None, start_date: str | None, state_id: str | None) -> SyncResult:
     from concord.loader.state_store import read_state
+    from concord.observability.ledger import close_abandoned
 
     src = source(name)
     config = tap_config(src)
@@ -102,6 +103,7 @@ def _extract_load(name: str, url: str, run_id: str, lock_wait_seconds: float, lo
     started = time.perf_counter()
     with resource_lock(url, f"source:{src.name}", lock_wait_seconds), \
             tempfile.TemporaryDirectory(prefix="concord-sync-") as tmp:
+        close_abandoned(url, [f"sync:{src.name}", f"load:{src.name}"], run_id)
         tmpdir = Path(tmp)
         _private_json(tmpdir / "tap.json", config)
         _private_json(tmpdir / "state.json", {} if state_id else read_state(url, src.name))

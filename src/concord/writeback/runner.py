@@ -15,6 +15,7 @@ from typing import Any
 
 import psycopg
 
+from concord.observability.ledger import close_abandoned
 from concord.sync.locks import resource_lock
 from concord.warehouse.connection import ready_url
 from concord.writeback import ledger
@@ -110,6 +111,7 @@ def run_writebacks(destination: str, run_id: str, *, url: str | None = None, dry
     with resource_lock(url, f"destination:{name}"), psycopg.connect(url, autocommit=True) as conn:
         if not dry_run:
             ledger.start(conn, run_id, stage, name)
+            close_abandoned(url, [stage], run_id)
         api_errors: Counter[str] = Counter()
         try:
             plans = [plan_target(conn, t, replay=replay) for t in targets_of(name)]
