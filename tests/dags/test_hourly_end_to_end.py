@@ -43,6 +43,11 @@ def _stages(url: str, run_id: str) -> dict[str, tuple[str, int]]:
         url, "select stage, status, records_out from concord_meta.runs where run_id = %s", (run_id,))}
 
 
+def _transform_scope(url: str, run_id: str) -> str:
+    return _query(url, "select detail ->> 'scope' from concord_meta.runs where run_id = %s and stage = 'transform'",
+                  (run_id,))[0][0]
+
+
 @pytest.fixture(scope="module")
 def hourly_runs(served) -> dict[str, Any]:
     """Run 1, an hour of sandbox activity, run 2; with what the tests compare."""
@@ -66,6 +71,9 @@ def test_first_run_lands_builds_checks_and_writes_back(served, hourly_runs) -> N
     for destination in ("salesforce", "netsuite", "stripe"):
         assert stages[f"writeback:{destination}"][0] in {"succeeded", "partial"}, destination
     assert "transform:path:models/marts/ops" in stages and "transform:path:models/writeback" in stages
+    # the cosmos producer's one dbt build has its ledger row, with dbt's counts: a complete build on a first run
+    assert stages["transform"][0] == "succeeded" and stages["transform"][1] > 100
+    assert _transform_scope(served.url, first.run_id) == "complete"
     assert not [s for s in stages if s.startswith("airflow:")], stages  # no task failed, even on a first try
     # canonical marts: exactly the billing invoices the sandbox holds, canonical accounts for them
     with sqlite3.connect(served.sandbox_db) as db:
@@ -86,6 +94,8 @@ def test_second_run_extracts_only_the_hours_changes(served, hourly_runs) -> None
     assert second.state == "success"
     _assert_raw_equals_sandbox(served)
     one, two = _stages(served.url, first.run_id), _stages(served.url, second.run_id)
+    assert two["transform"][0] == "succeeded" and 0 < two["transform"][1] < one["transform"][1] / 2
+    assert _transform_scope(served.url, second.run_id) == "hourly"
     for source in ("salesforce", "stripe", "netsuite"):
         assert two[f"load:{source}"][0] == "succeeded"
         assert two[f"load:{source}"][1] < one[f"load:{source}"][1] / 5, source

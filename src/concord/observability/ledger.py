@@ -87,6 +87,17 @@ def close_abandoned(url: str, stages: list[str], run_id: str) -> int:
     return closed
 
 
+def fail_if_running(url: str, run_id: str, stage: str, error: str) -> None:
+    """Close the row of (run_id, stage) `failed` with `error` unless something closed it already."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(
+            "update concord_meta.runs set status = 'failed', ended_at = now(), "
+            "detail = detail || jsonb_build_object('error', %s::text) "
+            "where run_id = %s and stage = %s and status = 'running'", (error[:500], run_id, stage))
+
+
 def close_row(url: str, run: StageRun) -> None:
     """Close the row of (run.run_id, run.stage) with run's status and counts."""
     import psycopg

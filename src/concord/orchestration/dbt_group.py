@@ -10,7 +10,8 @@ The group renders the `hourly` YAML selector (dbt_project/selectors.yml), the sa
 incremental marts' tests. When the warehouse's latest complete build ran other project code (first run, a deploy,
 relations missing), the producer widens its own build to the whole project but the writeback models and the
 operations marts (later steps build them), and records the complete build when it succeeds; the extra nodes
-(staging views, seeds, the other tests) have no sensor of their own.
+(staging views, seeds, the other tests) have no sensor of their own. The producer writes the run ledger's
+`transform` row with dbt's counts, as `concord transform build` does.
 """
 
 from __future__ import annotations
@@ -18,7 +19,13 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
-from concord.orchestration.tasks import choose_build_scope, prepare_dbt_environment, record_build_scope
+from concord.orchestration.tasks import (
+    choose_build_scope,
+    fail_transform_stage,
+    prepare_dbt_environment,
+    record_build_scope,
+    record_transform_results,
+)
 
 # Unit tests test the code, which does not change between hourly runs (as `concord transform build --hourly`).
 UNIT_TESTS_EXCLUDED = ["--exclude-resource-type", "unit_test"]
@@ -73,6 +80,9 @@ def dbt_task_group(group_id: str, *, complete_build_exclude: list[str]) -> Any:
     producer.on_execute_callback = [*_callbacks(producer.on_execute_callback),
                                     partial(choose_build_scope, complete_build_exclude)]
     producer.on_success_callback = [*_callbacks(producer.on_success_callback), record_build_scope]
+    producer.on_failure_callback = [*_callbacks(producer.on_failure_callback), fail_transform_stage]
+    # the run ledger's `transform` row: opened by choose_build_scope, filled from dbt's run results here
+    producer.callback = [record_transform_results]
     return group
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from typing import Any
 
 from concord.errors import ConcordError
@@ -18,6 +19,10 @@ log = logging.getLogger(__name__)
 
 # A CLI sync of the same source may hold its advisory lock: wait this long, then fail and let Airflow retry.
 LOCK_WAIT_SECONDS = 60.0
+# The run ledger's stage of the producer's dbt build (the same as `concord transform build`), and the node
+# statuses in dbt's run_results that fail it.
+TRANSFORM_STAGE = "transform"
+DBT_FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
 
 
 class SkipStep(ConcordError):
@@ -59,8 +64,13 @@ def choose_build_scope(complete_build_exclude: list[str], context: Any) -> None:
     from concord.transform.build_state import complete_build_due
     from concord.transform.runner import project_dir
 
+    from concord.observability.ledger import open_row
+
     producer = context["task"]
-    producer.concord_complete_build, producer.concord_fingerprint = complete_build_due(warehouse_url(), project_dir())
+    url = warehouse_url()
+    producer.concord_started = time.time()
+    open_row(url, context["run_id"], TRANSFORM_STAGE)
+    producer.concord_complete_build, producer.concord_fingerprint = complete_build_due(url, project_dir())
     if producer.concord_complete_build:
         producer.selector = None
         producer.select = None
@@ -79,6 +89,37 @@ def record_build_scope(context: Any) -> None:
     producer = context["task"]
     if getattr(producer, "concord_complete_build", False):
         record_complete_build(warehouse_url(), producer.concord_fingerprint, context["run_id"])
+
+
+def record_transform_results(project_dir: str, context: Any, **_: Any) -> None:
+    """cosmos `callback` of the producer, called with its temporary project folder once dbt has run (whether or
+    not it failed): the run's `transform` ledger row gets dbt's counts, as `concord transform build` writes it."""
+    from pathlib import Path
+
+    from concord.observability.dbt_stage import fill_transform_stage
+    from concord.observability.ledger import StageRun, close_row
+    from concord.orchestration.settings import warehouse_url
+
+    producer = context["task"]
+    stage = StageRun(context["run_id"], TRANSFORM_STAGE)
+    fill_transform_stage(stage, Path(project_dir) / "target" / "run_results.json",
+                         getattr(producer, "concord_started", 0.0))
+    failed = {s: n for s, n in stage.detail.get("by_status", {}).items() if s in DBT_FAILED_STATUSES}
+    stage.status = "failed" if failed or not stage.records_in else "succeeded"
+    stage.detail["scope"] = "complete" if getattr(producer, "concord_complete_build", False) else "hourly"
+    if not stage.records_in:
+        stage.detail["error"] = "dbt wrote no run results"
+    close_row(warehouse_url(), stage)
+
+
+def fail_transform_stage(context: Any) -> None:
+    """`on_failure_callback` of the producer: a `transform` row still open (dbt never got to run) closes failed."""
+    from concord.observability.ledger import fail_if_running
+    from concord.orchestration.settings import warehouse_url
+
+    error = context.get("exception")
+    fail_if_running(warehouse_url(), context["run_id"], TRANSFORM_STAGE,
+                    f"{type(error).__name__}: {error}" if error else "the dbt build task failed")
 
 
 def dbt_build(select: str, run_id: str) -> dict[str, Any]:
