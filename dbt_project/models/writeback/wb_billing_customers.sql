@@ -39,8 +39,8 @@ final as (
     from customers
     inner join accounts on accounts.stripe_customer_id = customers.customer_id
     left join erp_customers on erp_customers.customer_id = accounts.netsuite_customer_id
-    where customers.customer_id not in ({{ writeback_blocked('stripe', 'customers') }})
-        and coalesce(accounts.salesforce_account_id, '') not in ({{ writeback_blocked('salesforce', 'Account') }})
+    where {{ writeback_unblocked('customers.customer_id', 'stripe', 'customers') }}
+        and {{ writeback_unblocked('accounts.salesforce_account_id', 'salesforce', 'Account') }}
 
 )
 

@@ -91,8 +91,8 @@ final as (
     left join billing on billing.canonical_account_id = accounts.canonical_account_id
     left join receivables on receivables.canonical_account_id = accounts.canonical_account_id
     left join last_payments on last_payments.canonical_account_id = accounts.canonical_account_id
-    where accounts.salesforce_account_id not in ({{ writeback_blocked('salesforce', 'Account') }})
-        and coalesce(accounts.stripe_customer_id, '') not in ({{ writeback_blocked('stripe', 'customers') }})
+    where {{ writeback_unblocked('accounts.salesforce_account_id', 'salesforce', 'Account') }}
+        and {{ writeback_unblocked('accounts.stripe_customer_id', 'stripe', 'customers') }}
 
 )
 

@@ -59,8 +59,8 @@ final as (
     left join entities
         on entities.legal_entity_code = coalesce(accounts.legal_entity_code, customers.legal_entity_code)
     left join currencies on currencies.currency = coalesce(customers.currency, accounts.currency)
-    where customers.customer_id not in ({{ writeback_blocked('stripe', 'customers') }})
-        and coalesce(accounts.salesforce_account_id, '') not in ({{ writeback_blocked('salesforce', 'Account') }})
+    where {{ writeback_unblocked('customers.customer_id', 'stripe', 'customers') }}
+        and {{ writeback_unblocked('accounts.salesforce_account_id', 'salesforce', 'Account') }}
 
 )
 

@@ -170,8 +170,8 @@ final as (
     left join currencies on currencies.currency = unposted.currency
     left join accounts on accounts.canonical_account_id = unposted.canonical_account_id
     left join new_customers on new_customers.key = unposted.stripe_customer_id
-    where unposted.invoice_id not in ({{ writeback_blocked('stripe', 'invoices') }})
-        and coalesce(unposted.stripe_customer_id, '') not in ({{ writeback_blocked('stripe', 'customers') }})
+    where {{ writeback_unblocked('unposted.invoice_id', 'stripe', 'invoices') }}
+        and {{ writeback_unblocked('unposted.stripe_customer_id', 'stripe', 'customers') }}
 
 )
 

@@ -78,9 +78,9 @@ final as (
     left join invoices on invoices.invoice_id = links.invoice_id
     left join erp_invoices on erp_invoices.external_id = links.invoice_id
     left join to_post on to_post.key = links.invoice_id
-    where unposted.payment_id not in ({{ writeback_blocked('stripe', 'payment_intents') }})
-        and coalesce(links.invoice_id, '') not in ({{ writeback_blocked('stripe', 'invoices') }})
-        and coalesce(erp_invoices.transaction_id::text, '') not in ({{ writeback_blocked('netsuite', 'transaction') }})
+    where {{ writeback_unblocked('unposted.payment_id', 'stripe', 'payment_intents') }}
+        and {{ writeback_unblocked('links.invoice_id', 'stripe', 'invoices') }}
+        and {{ writeback_unblocked('erp_invoices.transaction_id::text', 'netsuite', 'transaction') }}
 
 )
 
