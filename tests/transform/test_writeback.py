@@ -116,6 +116,14 @@ def test_writebacks_apply_once_log_outcomes_and_repair_ground_truth(world: Write
     for cls in ("erp_customer_missing", "payment_status_mismatch", "billing_customer_unlinked"):
         instances = [t for t in truth if t["class"] == cls]
         assert instances and all(t["repaired_at"] for t in instances), cls
+    # A dangling CRM reference (deleted_account_referenced) is replaced by a resolved live Account or left for a
+    # steward, never blanked: blanking it would make the customer unlinked.
+    dangling = [t["keys"]["stripe"]["customers"][0] for t in truth if t["class"] == "deleted_account_referenced"]
+    assert dangling
+    for customer in dangling:
+        (reference,) = world.sandbox("select json_extract(data, '$.metadata.salesforce_account_id') from customers "
+                                     "where id = ?", customer)[0]
+        assert reference, customer
     unpostable = [t for t in truth if t["class"].startswith("invoice_unposted_")]
     assert unpostable and not any(t["repaired_at"] for t in unpostable)
     assert Counter(outcome for _, _, outcome, *_ in log(world))["succeeded"] == sum(

@@ -1,5 +1,6 @@
 -- Desired cross-references on each live billing customer: `metadata.salesforce_account_id` (the CRM link the
 -- billing system already carries) and `metadata.erp_customer_id` (the ERP customer number). Blocked keys excluded.
+-- Concord never clears a CRM reference it cannot replace.
 with
 
 accounts as (
@@ -33,7 +34,10 @@ final as (
         cast(null as text) as invalid_reason,
 
         -- attributes (customer.* in ownership.csv)
-        accounts.salesforce_account_id,
+        -- the resolved CRM account; where none resolved, the reference the customer carries stays as it is: it
+        -- names no live Account (else it would have resolved), and blanking it would silently turn a dangling
+        -- reference, open as deleted_account_referenced for a steward, into an unlinked customer
+        coalesce(accounts.salesforce_account_id, customers.salesforce_account_id) as salesforce_account_id,
         erp_customers.entity_number as erp_customer_id
 
     from customers
