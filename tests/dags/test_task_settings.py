@@ -22,7 +22,7 @@ def test_single_machine_executors_may_start_the_embedded_warehouse(executors: li
 def test_distributed_executors_need_a_configured_warehouse(executors: list[str],
                                                            monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("CONCORD_WAREHOUSE_URL", raising=False)
-    with pytest.raises(WarehouseNotConfigured, match="concord_warehouse.*CONCORD_WAREHOUSE_URL"):
+    with pytest.raises(WarehouseNotConfigured, match=r"concord_warehouse.*CONCORD_WAREHOUSE_URL"):
         check_embedded_allowed(executors)
     monkeypatch.setenv("CONCORD_WAREHOUSE_URL", "postgresql://concord@warehouse:5432/concord")
     check_embedded_allowed(executors)

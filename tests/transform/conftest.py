@@ -90,3 +90,13 @@ def built_warehouse(server_url: str, tmp_path_factory: pytest.TempPathFactory) -
         yield built
     finally:
         built.drop(url)
+
+
+@pytest.fixture
+def copy_url(built_warehouse: BuiltWarehouse) -> Iterator[str]:
+    """A database copied from the built warehouse for one test (it may change it), dropped after."""
+    url = built_warehouse.copy()
+    try:
+        yield url
+    finally:
+        built_warehouse.drop(url)

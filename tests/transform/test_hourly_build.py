@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -19,15 +18,6 @@ pytestmark = pytest.mark.xdist_group("dbt")
 # The schemas of the models the hourly selector builds and of the finance views over them; built_at says when a
 # row was rebuilt and differs by design.
 MART_SCHEMAS = ("intermediate", "core", "finance")
-
-
-@pytest.fixture
-def copy_url(built_warehouse: BuiltWarehouse) -> Iterator[str]:
-    url = built_warehouse.copy()
-    try:
-        yield url
-    finally:
-        built_warehouse.drop(url)
 
 
 def snapshot(url: str) -> dict[str, list[str]]:

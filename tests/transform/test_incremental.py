@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import psycopg
 import pytest
 
@@ -16,15 +14,6 @@ SNAPSHOT = {
     "invoices": "select to_jsonb(i) - 'built_at' from core.invoices as i order by invoice_id",
     "payments": "select to_jsonb(p) - 'built_at' from core.payments as p order by payment_id",
 }
-
-
-@pytest.fixture
-def copy_url(built_warehouse: BuiltWarehouse) -> Iterator[str]:
-    url = built_warehouse.copy()
-    try:
-        yield url
-    finally:
-        built_warehouse.drop(url)
 
 
 def snapshot(url: str) -> dict[str, list[tuple[object, ...]]]:

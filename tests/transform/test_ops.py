@@ -94,15 +94,6 @@ def test_tap_log_parser_reads_each_taps_retry_lines_and_metric_statuses(tmp_path
     assert dict(metrics.records) == {"invoices": 10}
 
 
-@pytest.fixture
-def copy_url(built_warehouse: BuiltWarehouse) -> Iterator[str]:
-    url = built_warehouse.copy()
-    try:
-        yield url
-    finally:
-        built_warehouse.drop(url)
-
-
 def _age_source(url: str, source: str, hours: float) -> None:
     """Make the source's last sync have ended `hours` ago."""
     with psycopg.connect(url) as conn:
@@ -248,15 +239,6 @@ def test_api_errors_of_the_sync_reach_the_ops_mart(checked_copy: str) -> None:
     assert {k: int(v) for k, v in mart.items()} == {k: int(v) for k, v in ledger.items()}
     assert sorted(mart) == sorted(SOURCES)
     assert all(n > 0 for n in requests.values())
-
-
-@pytest.fixture
-def copy_url(built_warehouse: BuiltWarehouse) -> Iterator[str]:
-    url = built_warehouse.copy()
-    try:
-        yield url
-    finally:
-        built_warehouse.drop(url)
 
 
 def test_sync_latency_measures_each_new_run_once_and_keeps_earlier_runs(built_warehouse: BuiltWarehouse,

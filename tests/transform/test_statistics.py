@@ -3,8 +3,6 @@ target); an incremental mart is analyzed again only when a run rewrote more than
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import psycopg
 import pytest
 
@@ -14,15 +12,6 @@ from tests.transform.conftest import BuiltWarehouse
 pytestmark = pytest.mark.xdist_group("dbt")
 
 BUILT_SCHEMAS = ["intermediate", "core", "finance", "writeback"]
-
-
-@pytest.fixture
-def copy_url(built_warehouse: BuiltWarehouse) -> Iterator[str]:
-    url = built_warehouse.copy()
-    try:
-        yield url
-    finally:
-        built_warehouse.drop(url)
 
 
 def test_every_built_table_has_statistics_at_the_project_target(built_warehouse: BuiltWarehouse) -> None:

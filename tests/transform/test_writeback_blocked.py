@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import orjson
 import psycopg
 import pytest
@@ -11,15 +9,6 @@ import pytest
 from tests.transform.conftest import BuiltWarehouse
 
 pytestmark = pytest.mark.xdist_group("dbt")
-
-
-@pytest.fixture
-def copy_url(built_warehouse: BuiltWarehouse) -> Iterator[str]:
-    url = built_warehouse.copy()
-    try:
-        yield url
-    finally:
-        built_warehouse.drop(url)
 
 
 def _keys(conn: psycopg.Connection, model: str) -> set[str]:

@@ -60,11 +60,10 @@ def choose_build_scope(complete_build_exclude: list[str], context: Any) -> None:
     """`on_execute_callback` of the cosmos producer: keep its `hourly` selector when the warehouse's latest
     complete build ran the project code on disk, else widen it to a complete build (everything but
     `complete_build_exclude`), as `concord transform build --hourly` does."""
+    from concord.observability.ledger import open_row
     from concord.orchestration.settings import warehouse_url
     from concord.transform.build_state import complete_build_due
     from concord.transform.runner import project_dir
-
-    from concord.observability.ledger import open_row
 
     producer = context["task"]
     url = warehouse_url()
