@@ -30,7 +30,7 @@ with the load: the same-run ratios are the robust numbers. Run finished {when}; 
 Commands (from a fresh clone; `make` sets up the venv and the peer target's venv on first use):
 
     make bench                 # SCALE=medium: every row, and the small and medium growth columns
-    make bench SCALE=large     # the large growth column (and the large-only stages); run by hand
+    make bench SCALE=large     # the large growth column (and the large-only stages); run by hand, ~70 min
     make bench SCALE=small     # a quick end-to-end check of the harness
     .venv/bin/python -m bench --scale medium --only 'loader.*'   # a partial run keeps the other rows
 
