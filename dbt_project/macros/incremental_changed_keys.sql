@@ -15,13 +15,13 @@
 watermark as (
 
     select least(
-        last_build.began - interval '{{ var("incremental_commit_margin", "10 seconds") }}',
+        last_build.began,
         (
             select min(batches.started_at) from {{ source('concord_meta', 'load_batches') }} as batches
-            where batches.committed_at > last_build.began - interval '{{ var("incremental_commit_margin", "10 seconds") }}'
+            where batches.committed_at > last_build.began
         )
     ) as loaded_after
-    from (select coalesce(max(built_at), '-infinity'::timestamptz) as began from {{ this }}) as last_build
+    from (select {{ last_build_began(this) }} as began) as last_build
 
 ),
 

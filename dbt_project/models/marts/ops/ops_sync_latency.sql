@@ -25,11 +25,7 @@ landed_batches as (
     from {{ source('concord_meta', 'load_batches') }} as batches
     {#- a table built before built_at existed (it then gets the column): measure every recorded batch again #}
     {%- if 'built_at' in adapter.get_columns_in_relation(this) | map(attribute='name') | list %}
-    where batches.committed_at > (
-        select coalesce(max(built_at), '-infinity'::timestamptz)
-            - interval '{{ var("incremental_commit_margin", "10 seconds") }}'
-        from {{ this }}
-    )
+    where batches.committed_at > {{ last_build_began(this) }}
     {%- endif %}
 
 ),
