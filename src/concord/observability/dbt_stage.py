@@ -16,6 +16,15 @@ def transform_stage(select: str | None) -> str:
     return f"transform:{select}" if select else "transform"
 
 
+# Node statuses in dbt's run_results that fail a build.
+DBT_FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
+
+
+def failed_nodes(stage: StageRun) -> int:
+    """How many nodes of a filled transform stage failed (errors, failing tests)."""
+    return sum(n for s, n in stage.detail.get("by_status", {}).items() if s in DBT_FAILED_STATUSES)
+
+
 def fill_transform_stage(stage: StageRun, run_results: Path, since: float) -> None:
     """records_in: nodes dbt ran; records_out: nodes that succeeded (success, pass, warn); detail: counts by
     resource type and status, and rows the models wrote. Ignores a run_results

@@ -69,33 +69,30 @@ def open_row(url: str, run_id: str, stage: str, source: str | None = None) -> No
             (run_id, stage, source))
 
 
+def _fail_running(url: str, where: str, params: tuple[Any, ...], reason_key: str, reason: str) -> int:
+    """Close as `failed` the `running` rows matching `where`, with `reason` under `reason_key` in their detail."""
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        return conn.execute(
+            "update concord_meta.runs set status = 'failed', ended_at = now(), "
+            f"detail = detail || jsonb_build_object(%s::text, %s::text) where status = 'running' and {where}",
+            (reason_key, reason[:500], *params)).rowcount
+
+
 def close_abandoned(url: str, stages: list[str], run_id: str) -> int:
     """Close as `failed` the `running` rows of `stages` left by other runs; returns how many.
 
     Only for a caller that holds the advisory lock every run of those stages holds (`source:<name>` for
     sync and load, `destination:<name>` for a writeback): no other run of them can be alive, so such a row is
     the trace of a process that died without closing it (SIGKILL, OOM, a lost worker)."""
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        closed = conn.execute(
-            "update concord_meta.runs set status = 'failed', ended_at = now(), "
-            "detail = detail || jsonb_build_object('abandoned', 'its process ended without closing the stage; '"
-            " || 'closed by run ' || %s::text) "
-            "where stage = any(%s) and status = 'running' and run_id <> %s",
-            (run_id, stages, run_id)).rowcount
-    return closed
+    return _fail_running(url, "stage = any(%s) and run_id <> %s", (stages, run_id), "abandoned",
+                         f"its process ended without closing the stage; closed by run {run_id}")
 
 
 def fail_if_running(url: str, run_id: str, stage: str, error: str) -> None:
     """Close the row of (run_id, stage) `failed` with `error` unless something closed it already."""
-    import psycopg
-
-    with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(
-            "update concord_meta.runs set status = 'failed', ended_at = now(), "
-            "detail = detail || jsonb_build_object('error', %s::text) "
-            "where run_id = %s and stage = %s and status = 'running'", (error[:500], run_id, stage))
+    _fail_running(url, "run_id = %s and stage = %s", (run_id, stage), "error", error)
 
 
 def close_row(url: str, run: StageRun) -> None:

@@ -19,10 +19,6 @@ log = logging.getLogger(__name__)
 
 # A CLI sync of the same source may hold its advisory lock: wait this long, then fail and let Airflow retry.
 LOCK_WAIT_SECONDS = 60.0
-# The run ledger's stage of the producer's dbt build (the same as `concord transform build`), and the node
-# statuses in dbt's run_results that fail it.
-TRANSFORM_STAGE = "transform"
-DBT_FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
 
 
 class SkipStep(ConcordError):
@@ -60,6 +56,7 @@ def choose_build_scope(complete_build_exclude: list[str], context: Any) -> None:
     """`on_execute_callback` of the cosmos producer: keep its `hourly` selector when the warehouse's latest
     complete build ran the project code on disk, else widen it to a complete build (everything but
     `complete_build_exclude`), as `concord transform build --hourly` does."""
+    from concord.observability.dbt_stage import transform_stage
     from concord.observability.ledger import open_row
     from concord.orchestration.settings import warehouse_url
     from concord.transform.build_state import complete_build_due
@@ -68,7 +65,7 @@ def choose_build_scope(complete_build_exclude: list[str], context: Any) -> None:
     producer = context["task"]
     url = warehouse_url()
     producer.concord_started = time.time()
-    open_row(url, context["run_id"], TRANSFORM_STAGE)
+    open_row(url, context["run_id"], transform_stage(None))
     producer.concord_complete_build, producer.concord_fingerprint = complete_build_due(url, project_dir())
     if producer.concord_complete_build:
         producer.selector = None
@@ -95,16 +92,15 @@ def record_transform_results(project_dir: str, context: Any, **_: Any) -> None:
     not it failed): the run's `transform` ledger row gets dbt's counts, as `concord transform build` writes it."""
     from pathlib import Path
 
-    from concord.observability.dbt_stage import fill_transform_stage
+    from concord.observability.dbt_stage import failed_nodes, fill_transform_stage, transform_stage
     from concord.observability.ledger import StageRun, close_row
     from concord.orchestration.settings import warehouse_url
 
     producer = context["task"]
-    stage = StageRun(context["run_id"], TRANSFORM_STAGE)
+    stage = StageRun(context["run_id"], transform_stage(None))
     fill_transform_stage(stage, Path(project_dir) / "target" / "run_results.json",
                          getattr(producer, "concord_started", 0.0))
-    failed = {s: n for s, n in stage.detail.get("by_status", {}).items() if s in DBT_FAILED_STATUSES}
-    stage.status = "failed" if failed or not stage.records_in else "succeeded"
+    stage.status = "failed" if failed_nodes(stage) or not stage.records_in else "succeeded"
     stage.detail["scope"] = "complete" if getattr(producer, "concord_complete_build", False) else "hourly"
     if not stage.records_in:
         stage.detail["error"] = "dbt wrote no run results"
@@ -113,11 +109,12 @@ def record_transform_results(project_dir: str, context: Any, **_: Any) -> None:
 
 def fail_transform_stage(context: Any) -> None:
     """`on_failure_callback` of the producer: a `transform` row still open (dbt never got to run) closes failed."""
+    from concord.observability.dbt_stage import transform_stage
     from concord.observability.ledger import fail_if_running
     from concord.orchestration.settings import warehouse_url
 
     error = context.get("exception")
-    fail_if_running(warehouse_url(), context["run_id"], TRANSFORM_STAGE,
+    fail_if_running(warehouse_url(), context["run_id"], transform_stage(None),
                     f"{type(error).__name__}: {error}" if error else "the dbt build task failed")
 
 
